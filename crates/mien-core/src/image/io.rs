@@ -1,0 +1,153 @@
+//! Decoding and encoding, safe against hostile files.
+//!
+//! The format is detected from the content (magic bytes) first and from the
+//! extension only when the content says nothing. The header's dimensions are
+//! checked against [`DecodeLimits`] before any pixel buffer is allocated, so a
+//! 20000×20000 header costs nothing. Writes go to a temporary file in the
+//! destination folder that is renamed into place, so a failed run never
+//! leaves a half-written image.
+
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+use image::{DynamicImage, ImageFormat, ImageReader};
+
+use super::Image;
+use crate::error::{Error, Result};
+
+/// Bounds checked before decoding.
+#[derive(Clone, Copy, Debug)]
+pub struct DecodeLimits {
+    /// Most pixels (width × height) an image may have. Default 40 megapixels.
+    pub max_pixels: u64,
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        Self { max_pixels: 40_000_000 }
+    }
+}
+
+/// Reads and decodes an image file; see [`decode`].
+pub fn load(path: &Path, limits: DecodeLimits) -> Result<Image<u8>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    decode(&bytes, path, limits)
+}
+
+/// Decodes PNG, JPEG, TIFF (palette TIFF too), GIF or BMP bytes into a planar
+/// 8-bit image: grey images stay one channel, everything else becomes RGB
+/// (alpha is dropped, 16-bit samples are scaled to 8 bits). `path` only names
+/// the source in errors and serves as a format hint when the content is not
+/// recognised.
+pub fn decode(bytes: &[u8], path: &Path, limits: DecodeLimits) -> Result<Image<u8>> {
+    let bad = |reason: String| Error::Decode { path: path.to_path_buf(), reason };
+    if bytes.is_empty() {
+        return Err(bad("the file is empty".into()));
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| bad(e.to_string()))?;
+    if reader.format().is_none() {
+        match ImageFormat::from_path(path) {
+            Ok(f) => reader.set_format(f),
+            Err(_) => return Err(bad("not a recognised image format".into())),
+        }
+    }
+    let format = reader.format();
+    let (w, h) = reader.into_dimensions().map_err(|e| bad(e.to_string()))?;
+    let pixels = u64::from(w) * u64::from(h);
+    if pixels > limits.max_pixels {
+        return Err(Error::TooLarge {
+            path: path.to_path_buf(),
+            width: w.into(),
+            height: h.into(),
+            limit: limits.max_pixels,
+        });
+    }
+    if pixels == 0 {
+        return Err(bad("the image has no pixels".into()));
+    }
+    let mut reader = ImageReader::new(Cursor::new(bytes));
+    if let Some(f) = format {
+        reader.set_format(f);
+    }
+    let mut l = image::Limits::default();
+    l.max_image_width = Some(w);
+    l.max_image_height = Some(h);
+    // Decoders may hold a few frames' worth of intermediate buffers.
+    l.max_alloc = Some(pixels.saturating_mul(16).max(1 << 24));
+    reader.limits(l);
+    let img = reader.decode().map_err(|e| bad(e.to_string()))?;
+    Ok(from_dynamic(img))
+}
+
+fn from_dynamic(img: DynamicImage) -> Image<u8> {
+    let grey = !img.color().has_color();
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    if grey {
+        let buf = img.into_luma8().into_raw();
+        return Image::from_planar(w, h, 1, buf).expect("luma buffer has w×h bytes");
+    }
+    let rgb = img.into_rgb8().into_raw();
+    let n = w * h;
+    let mut data = vec![0u8; 3 * n];
+    for (i, px) in rgb.chunks_exact(3).enumerate() {
+        data[i] = px[0];
+        data[n + i] = px[1];
+        data[2 * n + i] = px[2];
+    }
+    Image::from_planar(w, h, 3, data).expect("rgb buffer has 3·w·h bytes")
+}
+
+/// Encodes a planar 8-bit image (1 or 3 channels) as PNG bytes.
+pub fn encode_png(img: &Image<u8>) -> Result<Vec<u8>> {
+    let (w, h) = (img.width() as u32, img.height() as u32);
+    let n = img.width() * img.height();
+    let mut out = Vec::new();
+    let enc = image::codecs::png::PngEncoder::new_with_quality(
+        &mut out,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::Adaptive,
+    );
+    let res = match img.channels() {
+        1 => image::ImageEncoder::write_image(enc, img.data(), w, h, image::ExtendedColorType::L8),
+        3 => {
+            let mut inter = vec![0u8; 3 * n];
+            for i in 0..n {
+                for c in 0..3 {
+                    inter[3 * i + c] = img.data()[c * n + i];
+                }
+            }
+            image::ImageEncoder::write_image(enc, &inter, w, h, image::ExtendedColorType::Rgb8)
+        }
+        c => return Err(Error::Incompatible(format!("cannot write a {c}-channel image as PNG"))),
+    };
+    res.map_err(|e| Error::Decode { path: PathBuf::from("<png encoder>"), reason: e.to_string() })?;
+    Ok(out)
+}
+
+/// Writes an image as PNG atomically (temporary file in the same folder, then rename).
+pub fn save_png(img: &Image<u8>, path: &Path) -> Result<()> {
+    let bytes = encode_png(img)?;
+    write_atomic(path, &bytes)
+}
+
+/// Writes bytes to `path` through a temporary sibling file and a rename, so
+/// readers never see a partial file and a failure leaves nothing behind.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}

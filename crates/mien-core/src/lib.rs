@@ -1,0 +1,19 @@
+//! mien's core: planar images, paired datasets, normalisation, the local
+//! regression models (masked regression, pixel-based linear and kernel), the
+//! model file format, evaluation measures and the apply pipeline.
+//!
+//! Models follow one shape: a params struct with defaults and setters,
+//! `check()`, `fit(&PairedDataset)`, and an immutable fitted model that
+//! implements [`models::Predict`]. Nothing here parses command lines or prints.
+#![warn(missing_docs)]
+
+pub mod dataset;
+pub mod error;
+pub mod image;
+pub mod metrics;
+pub mod model_file;
+pub mod models;
+pub mod normalize;
+pub mod pipeline;
+
+pub use error::{Error, Result};
