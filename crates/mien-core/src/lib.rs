@@ -15,5 +15,6 @@ pub mod model_file;
 pub mod models;
 pub mod normalize;
 pub mod pipeline;
+pub mod synthetic;
 
 pub use error::{Error, Result};

@@ -82,3 +82,6 @@ impl Masked {
         Some(Self { params, width, height, sets, planes })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -45,3 +45,6 @@ impl PixelKernel {
         self.centres.len() / (self.sets * self.width * self.height).max(1)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,36 @@
+//! `mien info`: print a model file's metadata.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use mien_core::model_file::ModelFile;
+
+use crate::args::InfoArgs;
+
+pub fn run(a: InfoArgs) -> Result<ExitCode> {
+    let bytes = std::fs::read(&a.model).with_context(|| format!("cannot read {}", a.model.display()))?;
+    let meta = ModelFile::read_meta(&bytes, &a.model)?;
+    // Parse fully too, so a damaged file is reported here rather than at use.
+    let file = ModelFile::from_bytes(&bytes, &a.model)?;
+    println!("file:          {}", a.model.display());
+    println!("kind:          {}", meta.kind);
+    println!("format:        mien-model v{} (written by {})", meta.format_version, meta.written_by);
+    println!("size:          {}×{}", meta.width, meta.height);
+    println!("channels:      {} ({} weight set(s))", meta.channel_mode, meta.weight_sets);
+    println!("normalize:     {}", meta.normalize);
+    println!("output mode:   {}", meta.output_mode);
+    println!("parameters:    {}", file.model.predictor().parameter_count());
+    println!("file size:     {} bytes", bytes.len());
+    println!(
+        "training:      {} pairs from `{}` in {:.3} s",
+        meta.training.pairs, meta.training.source, meta.training.seconds
+    );
+    if let Some(e) = &meta.training.expression {
+        println!("expression:    {e}");
+    }
+    println!("hyperparameters: {}", meta.hyperparameters);
+    if let Some(a) = &meta.alignment {
+        println!("alignment:     {a}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
