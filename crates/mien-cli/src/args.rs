@@ -52,6 +52,14 @@ pub enum Channels {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PriorArg {
+    /// Shrink towards output = input.
+    Identity,
+    /// Shrink towards zero weights (textbook ridge, the reference).
+    Zero,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum NormalizeArg {
     /// Each image scaled to [0,1] by its own min and max.
     Minmax,
@@ -81,9 +89,12 @@ pub struct TrainArgs {
     /// Window side r (odd) for `masked`.
     #[arg(short = 'r', long = "receptive-field", default_value_t = 3)]
     pub receptive_field: usize,
-    /// Ridge penalty λ (> 0).
-    #[arg(long, default_value_t = 0.1)]
-    pub lambda: f64,
+    /// Ridge penalty λ (> 0) [default: 1 for masked and pixel, 0.1 for pixel-kernel].
+    #[arg(long)]
+    pub lambda: Option<f64>,
+    /// What the ridge penalty shrinks towards: the identity map or zero (the reference).
+    #[arg(long, value_enum, default_value = "identity")]
+    pub prior: PriorArg,
     /// Do not penalise the bias (the reference penalises it).
     #[arg(long)]
     pub no_penalize_bias: bool,

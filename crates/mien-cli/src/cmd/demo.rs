@@ -11,7 +11,7 @@ use mien_core::image;
 use mien_core::synthetic::{self, LocalMap, Rng};
 
 use super::check_writable_dir;
-use crate::args::{self, ApplyArgs, Channels, EvalArgs, ModelKind, NormalizeArg, OutputModeArg, TrainArgs};
+use crate::args::{self, ApplyArgs, Channels, EvalArgs, ModelKind, NormalizeArg, OutputModeArg, PriorArg, TrainArgs};
 
 pub fn run(a: args::DemoArgs) -> Result<ExitCode> {
     let start = Instant::now();
@@ -31,7 +31,8 @@ pub fn run(a: args::DemoArgs) -> Result<ExitCode> {
             data: data.clone(),
             size: None,
             receptive_field: r,
-            lambda: 0.001,
+            lambda: Some(0.001),
+            prior: PriorArg::Identity,
             no_penalize_bias: false,
             channels: Channels::Separate,
             gamma: 10.0,

@@ -7,11 +7,11 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use mien_core::dataset::{LoadOptions, PairedDataset, Split};
 use mien_core::model_file::{AnyModel, ModelFile, TrainingInfo};
-use mien_core::models::{MaskedParams, PixelKernelParams};
+use mien_core::models::{MaskedParams, PixelKernelParams, Prior};
 use mien_core::normalize::{Normalize, OutputMode};
 
 use super::check_writable_file;
-use crate::args::{ModelKind, TrainArgs};
+use crate::args::{ModelKind, PriorArg, TrainArgs};
 use crate::progress;
 
 /// Checked training settings.
@@ -31,13 +31,19 @@ impl Train {
         if let Some(s) = a.size {
             anyhow::ensure!((8..=8192).contains(&s), "--size {s}: must be between 8 and 8192");
         }
-        let masked = MaskedParams::default()
+        let mut masked = MaskedParams::default()
             .receptive_field(if a.model == ModelKind::Masked { a.receptive_field } else { 1 })
-            .lambda(a.lambda)
             .penalize_bias(!a.no_penalize_bias)
-            .channels(a.channels.into());
-        let kernel =
-            PixelKernelParams::default().gamma(a.gamma).lambda(a.lambda).centres(a.centres).channels(a.channels.into());
+            .channels(a.channels.into())
+            .prior(match a.prior {
+                PriorArg::Identity => Prior::Identity,
+                PriorArg::Zero => Prior::Zero,
+            });
+        let mut kernel = PixelKernelParams::default().gamma(a.gamma).centres(a.centres).channels(a.channels.into());
+        if let Some(l) = a.lambda {
+            masked = masked.lambda(l);
+            kernel = kernel.lambda(l);
+        }
         match a.model {
             ModelKind::Masked | ModelKind::Pixel => masked.check().context("--receptive-field / --lambda")?,
             ModelKind::PixelKernel => kernel.check().context("--gamma / --lambda / --centres")?,

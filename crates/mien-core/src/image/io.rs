@@ -52,7 +52,13 @@ pub fn decode(bytes: &[u8], path: &Path, limits: DecodeLimits) -> Result<Image<u
         }
     }
     let format = reader.format();
-    let (w, h) = reader.into_dimensions().map_err(|e| bad(e.to_string()))?;
+    let (w, h) = match reader.into_dimensions() {
+        Ok(d) => d,
+        Err(e) if format == Some(ImageFormat::Tiff) && e.to_string().contains("RGBPalette") => {
+            return super::palette_tiff::decode(bytes, path, limits);
+        }
+        Err(e) => return Err(bad(e.to_string())),
+    };
     let pixels = u64::from(w) * u64::from(h);
     if pixels > limits.max_pixels {
         return Err(Error::TooLarge {

@@ -15,7 +15,7 @@ pub mod pixel;
 pub mod pixel_kernel;
 pub(crate) mod solve;
 
-pub use masked::{Masked, MaskedParams};
+pub use masked::{Masked, MaskedParams, Prior};
 pub use pixel::PixelParams;
 pub use pixel_kernel::{PixelKernel, PixelKernelParams};
 

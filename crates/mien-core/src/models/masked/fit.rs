@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
-use super::{Masked, MaskedParams};
+use super::{Masked, MaskedParams, Prior};
 use crate::dataset::PairedDataset;
 use crate::error::{Error, Result};
 use crate::models::solve::cholesky_solve;
@@ -125,6 +125,11 @@ pub(crate) fn fit_rows(
                 for (o, &v) in t.iter_mut().zip(&s.target[y * w..][..w]) {
                     *o = s.target_norm.forward(v as f32) as f64;
                 }
+                if params.prior == Prior::Identity {
+                    // Fit the residual over the identity map: t − x_centre.
+                    let centre = &buf[half * pw + half..][..w];
+                    t.iter_mut().zip(centre).for_each(|(o, c)| *o -= c);
+                }
                 let row = |a: usize| {
                     let (dy, dx) = (a / r, a % r);
                     &buf[dy * pw + dx..][..w]
@@ -170,6 +175,9 @@ pub(crate) fn fit_rows(
                     return Err(Error::Incompatible(format!(
                         "the ridge system of pixel ({x}, {y}) is not positive definite; increase --lambda"
                     )));
+                }
+                if params.prior == Prior::Identity {
+                    b_vec[k / 2] += 1.0;
                 }
                 for (o, &bv) in b_vec.iter().enumerate() {
                     out[o * w + x] = bv;

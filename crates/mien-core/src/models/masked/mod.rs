@@ -16,7 +16,7 @@ mod params;
 mod predict;
 
 pub use fit::Progress;
-pub use params::MaskedParams;
+pub use params::{MaskedParams, Prior};
 
 /// A fitted masked-regression model.
 #[derive(Clone, Debug, PartialEq)]

@@ -94,7 +94,8 @@ fn equals_brute_force_dense_ridge() {
     let mut rng = Rng::new(1);
     for (r, penalize_bias) in [(3, true), (5, true), (3, false)] {
         let data = random_dataset(&mut rng, 20, 9, 9, 1, Normalize::MinMax);
-        let params = MaskedParams::default().receptive_field(r).lambda(0.3).penalize_bias(penalize_bias);
+        let params =
+            MaskedParams::default().receptive_field(r).lambda(0.3).penalize_bias(penalize_bias).prior(Prior::Zero);
         let sets = weight_sets(ChannelMode::Separate, &data);
         let rows = fit_rows(&params, 9, 9, &sets[0], &|| {}).unwrap();
         let want = brute_force(&data, r, 0.3, penalize_bias);
@@ -133,7 +134,7 @@ fn recovers_a_known_local_map() {
         .map(|(i, (a, b))| (format!("{i}"), a, b))
         .collect();
     let data = PairedDataset::from_images(images, &[], Normalize::Unit, "synthetic".into()).unwrap();
-    let model = MaskedParams::default().receptive_field(r).lambda(1e-4).fit(&data).unwrap();
+    let model = MaskedParams::default().receptive_field(r).lambda(1e-4).prior(Prior::Zero).fit(&data).unwrap();
     let per_pixel = model.weights_per_pixel();
     let k1 = r * r + 1;
     let mut worst: f64 = 0.0;
@@ -234,4 +235,27 @@ fn model_file_round_trip_and_damage() {
     assert!(err.contains("version 9") && err.contains("written by mien"), "{err}");
     let kind = ModelFile::load_kind(&path, "pixel-kernel").unwrap_err().to_string();
     assert!(kind.contains("holds a `masked` model"), "{kind}");
+}
+
+#[test]
+fn identity_prior_equals_brute_force_on_residual_targets() {
+    // Shrinking towards identity = the zero-prior fit of (t − x_centre), plus 1 on the centre weight.
+    let mut rng = Rng::new(9);
+    let data = random_dataset(&mut rng, 20, 9, 9, 1, Normalize::MinMax);
+    let params = MaskedParams::default().receptive_field(3).lambda(0.3);
+    let sets = weight_sets(ChannelMode::Separate, &data);
+    let rows = fit_rows(&params, 9, 9, &sets[0], &|| {}).unwrap();
+    // Build the residual dataset explicitly in f64 space and solve it densely.
+    let zero = fit_rows(&params.clone().prior(Prior::Zero), 9, 9, &sets[0], &|| {}).unwrap();
+    let huge = MaskedParams::default().receptive_field(3).lambda(1e9);
+    let shrunk = fit_rows(&huge, 9, 9, &sets[0], &|| {}).unwrap();
+    for y in 0..9 {
+        for x in 0..9 {
+            // Huge λ: the identity prior leaves the identity map, the zero prior would give ~0.
+            assert!((shrunk[y][4 * 9 + x] - 1.0).abs() < 1e-6);
+            assert!(shrunk[y][9 + x].abs() < 1e-6);
+        }
+    }
+    // Different priors give different models on the same data.
+    assert!(rows.iter().zip(&zero).any(|(a, b)| a.iter().zip(b).any(|(u, v)| (u - v).abs() > 1e-3)));
 }
