@@ -112,9 +112,12 @@ impl PairedDataset {
                 Ok((name.clone(), pa.clone(), ia, pb.clone(), ib))
             })
             .collect::<Result<_>>()?;
-        let images: Vec<(String, Image<u8>, Image<u8>)> =
-            loaded.iter().map(|(n, _, a, _, b)| (n.clone(), a.clone(), b.clone())).collect();
-        let paths: Vec<(PathBuf, PathBuf)> = loaded.into_iter().map(|(_, pa, _, pb, _)| (pa, pb)).collect();
+        let mut images = Vec::with_capacity(loaded.len());
+        let mut paths = Vec::with_capacity(loaded.len());
+        for (name, pa, a, pb, b) in loaded {
+            images.push((name, a, b));
+            paths.push((pa, pb));
+        }
         Self::from_images(images, &paths, opts.normalize, source)
     }
 
@@ -128,15 +131,16 @@ impl PairedDataset {
         let first = images.first().ok_or_else(|| Error::EmptyDataset { path: PathBuf::from(&source) })?;
         let (w, h) = (first.1.width(), first.1.height());
         let channels = if images.iter().any(|(_, a, b)| a.channels() == 3 || b.channels() == 3) { 3 } else { 1 };
+        let names: Vec<String> = images.iter().map(|(n, _, _)| n.clone()).collect();
         let name_of = |i: usize, which: usize| {
             paths
                 .get(i)
                 .map(|p| if which == 0 { p.0.clone() } else { p.1.clone() })
-                .unwrap_or_else(|| PathBuf::from(&images[i].0))
+                .unwrap_or_else(|| PathBuf::from(&names[i]))
         };
         let mut pairs = Vec::with_capacity(images.len());
-        for (i, (name, a, b)) in images.iter().enumerate() {
-            for (which, img) in [(0, a), (1, b)] {
+        for (i, (name, a, b)) in images.into_iter().enumerate() {
+            for (which, img) in [(0, &a), (1, &b)] {
                 if img.width() != w || img.height() != h {
                     return Err(Error::SizeMismatch {
                         path: name_of(i, which),
@@ -148,10 +152,11 @@ impl PairedDataset {
                     });
                 }
             }
-            let (a, b) = if channels == 3 { (a.to_rgb(), b.to_rgb()) } else { (a.clone(), b.clone()) };
+            let rgb = |img: Image<u8>| if img.channels() == channels { img } else { img.to_rgb() };
+            let (a, b) = (rgb(a), rgb(b));
             let input_norm = normalize.affine_for(&a, &name_of(i, 0))?;
             let target_norm = normalize.affine_for(&b, &name_of(i, 1))?;
-            pairs.push(Pair { name: name.clone(), input: a, target: b, input_norm, target_norm });
+            pairs.push(Pair { name, input: a, target: b, input_norm, target_norm });
         }
         pairs.sort_by(|x, y| x.name.cmp(&y.name));
         Ok(Self { width: w, height: h, channels, normalize, pairs, source })

@@ -1,0 +1,70 @@
+//! Fixtures: a temporary folder with a small synthetic paired dataset.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use mien_core::image::{save_png, Image};
+use mien_core::synthetic::{self, LocalMap, Rng};
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    /// A dataset of `n` train and 4 test pairs of `size`×`size` grey images under `data/`.
+    pub fn with_dataset(size: usize, n: usize) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rng = Rng::new(42);
+        let map = LocalMap::random(&mut rng, size, size, 3);
+        for (split, count) in [("train", n), ("test", 4)] {
+            let (a, b) = (dir.path().join(format!("data/{split}A")), dir.path().join(format!("data/{split}B")));
+            std::fs::create_dir_all(&a).unwrap();
+            std::fs::create_dir_all(&b).unwrap();
+            for (i, (x, t)) in synthetic::pairs(&mut rng, count, 1, &map, 0.003).into_iter().enumerate() {
+                save_png(&x, &a.join(format!("img_{i}.png"))).unwrap();
+                save_png(&t, &b.join(format!("img_{i}.png"))).unwrap();
+            }
+        }
+        Self { dir }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Files under `rel`, sorted (empty when it does not exist).
+    pub fn files(&self, rel: &str) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.path(rel))
+            .map(|rd| rd.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    pub fn write(&self, rel: &str, bytes: &[u8]) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+
+    pub fn save(&self, rel: &str, img: &Image<u8>) {
+        save_png(img, &self.path(rel)).unwrap();
+    }
+}
+
+pub fn mien() -> Command {
+    Command::cargo_bin("mien").unwrap()
+}
+
+/// Runs mien, expecting exit code `code`; returns stderr.
+pub fn run_expect(args: &[&str], cwd: &Path, code: i32) -> String {
+    let out = mien().args(args).current_dir(cwd).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "mien {args:?}\nstderr: {stderr}\nstdout: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    stderr
+}
