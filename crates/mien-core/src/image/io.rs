@@ -52,6 +52,11 @@ pub fn decode(bytes: &[u8], path: &Path, limits: DecodeLimits) -> Result<Image<u
         }
     }
     let format = reader.format();
+    if format == Some(ImageFormat::Tiff) {
+        if let Some(img) = super::palette_tiff::decode(bytes, path, limits)? {
+            return Ok(img);
+        }
+    }
     let (w, h) = reader.into_dimensions().map_err(|e| bad(e.to_string()))?;
     let pixels = u64::from(w) * u64::from(h);
     if pixels > limits.max_pixels {

@@ -7,6 +7,7 @@
 //! photos and `f32` for normalised intensities.
 
 mod io;
+mod palette_tiff;
 mod resize;
 
 pub use io::{decode, encode_png, load, save_png, write_atomic, DecodeLimits};
