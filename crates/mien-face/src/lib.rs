@@ -9,6 +9,8 @@
 
 pub mod detect;
 pub mod error;
+pub mod landmarks;
 
 pub use detect::{detect_faces, detect_faces_report, DetectOptions, Detections, FaceBox, FaceDetector};
 pub use error::{Error, Result};
+pub use landmarks::{eye_centres, FaceParts, Landmarker, Landmarks};
