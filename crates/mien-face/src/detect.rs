@@ -1,0 +1,315 @@
+//! Face detection with the SeetaFace funnel-structured cascade (`rustface`).
+//!
+//! The SeetaFace frontal model (BSD-2-Clause, `weights/LICENSE-seetaface`) is
+//! compiled into the binary, so detection needs no files at run time. The
+//! cascade's sliding window is 40 px and it never upsamples, so the smallest
+//! face it can see is 40 px of the image it is given: we resample the image so
+//! that a face of [`DetectOptions::min_size`] pixels fills that window, capped
+//! so the detection image's longer side stays within
+//! [`DetectOptions::max_side`] (large photos are shrunk with an area filter).
+//! Boxes are mapped back to original pixels, filtered by score, merged with a
+//! second non-maximum suppression that also removes boxes nested inside a
+//! stronger one (the cascade's own NMS keeps those), and faces smaller than the
+//! minimum are counted and dropped.
+
+use std::io::Cursor;
+use std::sync::OnceLock;
+
+use mien_core::image::Image;
+use rustface::{ImageData, Model};
+
+use crate::error::{Error, Result};
+
+/// The SeetaFace frontal detector model shipped inside the `rustface` crate.
+static SEETA_MODEL: &[u8] = include_bytes!("../weights/seeta_fd_frontal_v1.0.bin");
+
+/// The cascade's fixed window size in pixels.
+const WINDOW: f32 = 40.0;
+
+/// One detected face: an axis-aligned box in original image pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FaceBox {
+    /// Left edge.
+    pub x: f32,
+    /// Top edge.
+    pub y: f32,
+    /// Width.
+    pub w: f32,
+    /// Height.
+    pub h: f32,
+    /// Detector confidence (SeetaFace's MLP score; larger is surer, typically 2–40).
+    pub score: f32,
+}
+
+impl FaceBox {
+    /// The box's centre.
+    pub fn centre(&self) -> (f32, f32) {
+        (self.x + self.w / 2.0, self.y + self.h / 2.0)
+    }
+    /// Intersection over union with another box.
+    pub fn iou(&self, other: &FaceBox) -> f32 {
+        let inter = self.intersection(other);
+        let union = self.w * self.h + other.w * other.h - inter;
+        if union > 0.0 {
+            inter / union
+        } else {
+            0.0
+        }
+    }
+    fn intersection(&self, other: &FaceBox) -> f32 {
+        let iw = (self.x + self.w).min(other.x + other.w) - self.x.max(other.x);
+        let ih = (self.y + self.h).min(other.y + other.h) - self.y.max(other.y);
+        iw.max(0.0) * ih.max(0.0)
+    }
+}
+
+/// Detection settings.
+///
+/// | Name | Default | Purpose | Range |
+/// |---|---|---|---|
+/// | `min_size` | 24 | smallest face kept, in original pixels | ≥ 8 |
+/// | `max_side` | 1600 | longest side of the image the cascade scans | ≥ 64 |
+/// | `score_threshold` | 3.0 | minimum detector score | > 0 |
+/// | `nms_iou` | 0.3 | boxes overlapping a stronger one more than this are dropped | (0, 1] |
+/// | `pyramid_step` | 0.8 | scale ratio between pyramid levels | [0.5, 0.95] |
+/// | `window_step` | 4 | sliding-window stride in detection pixels | 1..=16 |
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DetectOptions {
+    /// Smallest face kept, in original pixels. Default 24.
+    pub min_size: usize,
+    /// Longest side of the detection image; larger images are shrunk. Default 1600.
+    pub max_side: usize,
+    /// Minimum detector score. Default 3.0.
+    pub score_threshold: f32,
+    /// IoU above which the weaker of two boxes is dropped. Default 0.3.
+    pub nms_iou: f32,
+    /// Ratio between image-pyramid levels. Default 0.8.
+    pub pyramid_step: f32,
+    /// Sliding-window stride in detection pixels. Default 4.
+    pub window_step: u32,
+}
+
+impl Default for DetectOptions {
+    fn default() -> Self {
+        Self { min_size: 24, max_side: 1600, score_threshold: 3.0, nms_iou: 0.3, pyramid_step: 0.8, window_step: 4 }
+    }
+}
+
+impl DetectOptions {
+    /// Checks every option's range; the detector would panic on some of these.
+    pub fn check(&self) -> Result<()> {
+        if self.min_size < 8 {
+            return Err(Error::param("min_size", self.min_size, "at least 8 pixels"));
+        }
+        if self.max_side < 64 {
+            return Err(Error::param("max_side", self.max_side, "at least 64 pixels"));
+        }
+        if !(self.score_threshold > 0.0 && self.score_threshold.is_finite()) {
+            return Err(Error::param("score_threshold", self.score_threshold, "a positive number"));
+        }
+        if !(self.nms_iou > 0.0 && self.nms_iou <= 1.0) {
+            return Err(Error::param("nms_iou", self.nms_iou, "in (0, 1]"));
+        }
+        if !(0.5..=0.95).contains(&self.pyramid_step) {
+            return Err(Error::param("pyramid_step", self.pyramid_step, "in [0.5, 0.95]"));
+        }
+        if !(1..=16).contains(&self.window_step) {
+            return Err(Error::param("window_step", self.window_step, "in 1..=16"));
+        }
+        Ok(())
+    }
+}
+
+/// What one detection run found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Detections {
+    /// Faces at least `min_size` pixels wide, strongest first.
+    pub faces: Vec<FaceBox>,
+    /// Faces found but dropped for being smaller than `min_size`.
+    pub skipped_small: usize,
+}
+
+/// A reusable detector holding the parsed SeetaFace model.
+#[derive(Clone)]
+pub struct FaceDetector {
+    model: Model,
+}
+
+impl std::fmt::Debug for FaceDetector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaceDetector").finish_non_exhaustive()
+    }
+}
+
+impl FaceDetector {
+    /// Parses the built-in SeetaFace model.
+    pub fn new() -> Result<Self> {
+        let model = rustface::read_model(Cursor::new(SEETA_MODEL))
+            .map_err(|e| Error::CorruptWeights(format!("built-in SeetaFace model: {e}")))?;
+        Ok(Self { model })
+    }
+
+    /// Finds faces in a grey or RGB image of any size.
+    pub fn detect(&self, image: &Image<u8>, options: &DetectOptions) -> Result<Detections> {
+        options.check()?;
+        let (width, height) = (image.width(), image.height());
+        if width == 0 || height == 0 {
+            return Err(Error::BadImage("the image has no pixels".into()));
+        }
+        if !matches!(image.channels(), 1 | 3) {
+            return Err(Error::BadImage(format!("{} channels; expected 1 (grey) or 3 (RGB)", image.channels())));
+        }
+        let grey = image.to_grey();
+        let longest = width.max(height) as f32;
+        let scale = (WINDOW / options.min_size as f32).min(options.max_side as f32 / longest);
+        let dw = ((width as f32 * scale).round() as usize).max(1);
+        let dh = ((height as f32 * scale).round() as usize).max(1);
+        // The cascade needs at least one full window.
+        if dw < WINDOW as usize || dh < WINDOW as usize {
+            return Ok(Detections::default());
+        }
+        let scaled = resample_grey(grey.plane(0), width, height, dw, dh);
+        let (sx, sy) = (width as f32 / dw as f32, height as f32 / dh as f32);
+
+        let mut detector = rustface::create_detector_with_model(self.model.clone());
+        detector.set_min_face_size(WINDOW as u32);
+        detector.set_score_thresh(f64::from(options.score_threshold));
+        detector.set_pyramid_scale_factor(options.pyramid_step);
+        detector.set_slide_window_step(options.window_step, options.window_step);
+        let raw = detector.detect(&ImageData::new(&scaled, dw as u32, dh as u32));
+
+        let mut boxes: Vec<FaceBox> = raw
+            .iter()
+            .map(|f| {
+                let b = f.bbox();
+                FaceBox {
+                    x: b.x() as f32 * sx,
+                    y: b.y() as f32 * sy,
+                    w: b.width() as f32 * sx,
+                    h: b.height() as f32 * sy,
+                    score: f.score() as f32,
+                }
+            })
+            .filter(|b| b.score >= options.score_threshold && b.w > 0.0 && b.h > 0.0)
+            .collect();
+        let boxes = suppress(&mut boxes, options.nms_iou);
+        let min = options.min_size as f32;
+        let (faces, small): (Vec<_>, Vec<_>) = boxes.into_iter().partition(|b| b.w.min(b.h) >= min);
+        Ok(Detections { faces, skipped_small: small.len() })
+    }
+}
+
+/// Finds faces with the built-in detector; see [`FaceDetector::detect`].
+///
+/// The parsed model is cached after the first call.
+pub fn detect_faces(image: &Image<u8>, options: &DetectOptions) -> Result<Vec<FaceBox>> {
+    Ok(shared_detector()?.detect(image, options)?.faces)
+}
+
+/// Like [`detect_faces`] but also reports how many faces were too small.
+pub fn detect_faces_report(image: &Image<u8>, options: &DetectOptions) -> Result<Detections> {
+    shared_detector()?.detect(image, options)
+}
+
+fn shared_detector() -> Result<&'static FaceDetector> {
+    static DETECTOR: OnceLock<Option<FaceDetector>> = OnceLock::new();
+    DETECTOR
+        .get_or_init(|| FaceDetector::new().ok())
+        .as_ref()
+        .ok_or_else(|| Error::CorruptWeights("built-in SeetaFace model does not parse".into()))
+}
+
+/// Greedy NMS, strongest first; also drops a box mostly (> 60 %) inside a
+/// stronger one, which IoU alone misses when a small false box sits on a face.
+fn suppress(boxes: &mut [FaceBox], iou: f32) -> Vec<FaceBox> {
+    boxes.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut kept: Vec<FaceBox> = Vec::new();
+    for b in boxes.iter() {
+        let dominated = kept.iter().any(|k| {
+            let inter = k.intersection(b);
+            k.iou(b) > iou || inter > 0.6 * (b.w * b.h).min(k.w * k.h)
+        });
+        if !dominated {
+            kept.push(*b);
+        }
+    }
+    kept
+}
+
+/// Resamples a grey plane: area averaging when shrinking (no aliasing on big
+/// photos), bilinear when enlarging.
+fn resample_grey(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize) -> Vec<u8> {
+    if dw == sw && dh == sh {
+        return src.to_vec();
+    }
+    if dw < sw && dh < sh {
+        return area_shrink(src, sw, sh, dw, dh);
+    }
+    let img = Image::from_planar(sw, sh, 1, src.to_vec()).unwrap_or_else(|| Image::new(sw, sh, 1));
+    let out = mien_core::image::resize_bilinear(&img.view(), dw, dh);
+    out.data().iter().map(|&v| v.round().clamp(0.0, 255.0) as u8).collect()
+}
+
+fn area_shrink(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize) -> Vec<u8> {
+    let (fx, fy) = (sw as f64 / dw as f64, sh as f64 / dh as f64);
+    let span = |d: usize, f: f64, n: usize| {
+        let a = ((d as f64 * f).floor() as usize).min(n - 1);
+        let b = (((d + 1) as f64 * f).ceil() as usize).clamp(a + 1, n);
+        (a, b)
+    };
+    let mut out = Vec::with_capacity(dw * dh);
+    for y in 0..dh {
+        let (y0, y1) = span(y, fy, sh);
+        for x in 0..dw {
+            let (x0, x1) = span(x, fx, sw);
+            let mut sum = 0u32;
+            for row in src[y0 * sw..y1 * sw].chunks_exact(sw) {
+                sum += row[x0..x1].iter().map(|&v| u32::from(v)).sum::<u32>();
+            }
+            let n = ((y1 - y0) * (x1 - x0)) as u32;
+            out.push(((sum + n / 2) / n) as u8);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_weaker_box_is_suppressed() {
+        let big = FaceBox { x: 0.0, y: 0.0, w: 100.0, h: 100.0, score: 10.0 };
+        let inner = FaceBox { x: 10.0, y: 10.0, w: 30.0, h: 30.0, score: 5.0 };
+        let far = FaceBox { x: 200.0, y: 0.0, w: 50.0, h: 50.0, score: 4.0 };
+        let kept = suppress(&mut [inner, far, big], 0.3);
+        assert_eq!(kept, vec![big, far]);
+    }
+
+    #[test]
+    fn blank_and_tiny_images_find_nothing() {
+        let d = FaceDetector::new().unwrap();
+        for (w, h) in [(1, 1), (5, 300), (64, 64)] {
+            let found = d.detect(&Image::new(w, h, 1), &DetectOptions::default()).unwrap();
+            assert!(found.faces.is_empty());
+        }
+        assert!(d.detect(&Image::new(0, 0, 1), &DetectOptions::default()).is_err());
+        assert!(d.detect(&Image::new(8, 8, 2), &DetectOptions::default()).is_err());
+    }
+
+    #[test]
+    fn bad_options_are_rejected() {
+        let d = FaceDetector::new().unwrap();
+        let img = Image::new(64, 64, 1);
+        let bad = DetectOptions { pyramid_step: 1.0, ..Default::default() };
+        assert!(matches!(d.detect(&img, &bad), Err(Error::InvalidParam { .. })));
+        let bad = DetectOptions { score_threshold: f32::NAN, ..Default::default() };
+        assert!(d.detect(&img, &bad).is_err());
+    }
+
+    #[test]
+    fn area_shrink_averages_blocks() {
+        let src = [0u8, 10, 20, 30, 40, 50, 60, 70];
+        assert_eq!(area_shrink(&src, 4, 2, 2, 1), vec![25, 45]);
+    }
+}
