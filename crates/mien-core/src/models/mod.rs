@@ -10,14 +10,21 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::image::{Image, ImageMut, ImageRef};
 
+pub(crate) mod dense;
 pub mod masked;
+pub mod omp;
 pub mod pixel;
 pub mod pixel_kernel;
 pub(crate) mod solve;
+pub mod sparse;
+#[cfg(test)]
+pub(crate) mod testutil;
 
 pub use masked::{Masked, MaskedParams};
+pub use omp::{LsrfParams, Omp, OmpParams};
 pub use pixel::PixelParams;
 pub use pixel_kernel::{PixelKernel, PixelKernelParams};
+pub use sparse::Sparse;
 
 /// How colour channels share weights.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
