@@ -15,6 +15,7 @@ pub mod masked;
 pub mod omp;
 pub mod pixel;
 pub mod pixel_kernel;
+pub mod ridge;
 pub(crate) mod solve;
 pub mod sparse;
 #[cfg(test)]
@@ -24,6 +25,7 @@ pub use masked::{Masked, MaskedParams};
 pub use omp::{LsrfParams, Omp, OmpParams};
 pub use pixel::PixelParams;
 pub use pixel_kernel::{PixelKernel, PixelKernelParams};
+pub use ridge::{Ridge, RidgeParams};
 pub use sparse::Sparse;
 
 /// How colour channels share weights.
