@@ -11,8 +11,10 @@ use crate::error::Result;
 use crate::image::{Image, ImageMut, ImageRef};
 
 pub(crate) mod dense;
+pub mod kernel_ridge;
 pub mod masked;
 pub mod omp;
+pub mod pcr;
 pub mod pixel;
 pub mod pixel_kernel;
 pub mod ridge;
@@ -21,8 +23,10 @@ pub mod sparse;
 #[cfg(test)]
 pub(crate) mod testutil;
 
+pub use kernel_ridge::{KernelRidge, KernelRidgeParams};
 pub use masked::{Masked, MaskedParams};
 pub use omp::{LsrfParams, Omp, OmpParams};
+pub use pcr::{Pcr, PcrParams};
 pub use pixel::PixelParams;
 pub use pixel_kernel::{PixelKernel, PixelKernelParams};
 pub use ridge::{Ridge, RidgeParams};
