@@ -18,8 +18,8 @@ use crate::error::{Error, Result};
 use crate::image::write_atomic;
 use crate::models::ridge::RidgeWeights;
 use crate::models::{
-    ChannelMode, KernelRidge, KernelRidgeParams, Masked, MaskedParams, Omp, OmpParams, Pcr, PcrParams, PixelKernel,
-    PixelKernelParams, Predict, Ridge, RidgeParams, Sparse,
+    ChannelMode, KernelRidge, KernelRidgeParams, Lasso, LassoParams, Masked, MaskedParams, Omp, OmpParams, Pcr,
+    PcrParams, PixelKernel, PixelKernelParams, Predict, Ridge, RidgeParams, Sparse,
 };
 use crate::normalize::{Normalize, OutputMode};
 
@@ -94,6 +94,8 @@ pub enum AnyModel {
     Pcr(Pcr),
     /// Whole-image RBF kernel ridge regression.
     KernelRidge(KernelRidge),
+    /// Per-pixel lasso on all input pixels.
+    Lasso(Lasso),
 }
 
 /// The payload of one stored tensor.
@@ -141,6 +143,7 @@ impl AnyModel {
             AnyModel::Ridge(_) => "ridge",
             AnyModel::Pcr(_) => "pcr",
             AnyModel::KernelRidge(_) => "kernel-ridge",
+            AnyModel::Lasso(_) => "lasso",
         }
     }
     /// The model as a predictor.
@@ -153,6 +156,7 @@ impl AnyModel {
             AnyModel::Ridge(m) => m,
             AnyModel::Pcr(m) => m,
             AnyModel::KernelRidge(m) => m,
+            AnyModel::Lasso(m) => m,
         }
     }
     fn hyperparameters(&self) -> serde_json::Value {
@@ -164,6 +168,7 @@ impl AnyModel {
             AnyModel::Ridge(m) => serde_json::to_value(&m.params),
             AnyModel::Pcr(m) => serde_json::to_value(&m.params),
             AnyModel::KernelRidge(m) => serde_json::to_value(&m.params),
+            AnyModel::Lasso(m) => serde_json::to_value(&m.params),
         }
         .expect("hyperparameters serialise")
     }
@@ -182,6 +187,7 @@ impl AnyModel {
             AnyModel::Ridge(m) => m.params.channels,
             AnyModel::Pcr(m) => m.params.channels,
             AnyModel::KernelRidge(m) => m.params.channels,
+            AnyModel::Lasso(m) => m.params.channels,
         }
     }
     fn tensors(&self) -> Vec<(&'static str, Vec<usize>, TensorData)> {
@@ -193,6 +199,7 @@ impl AnyModel {
             }
             AnyModel::Omp(m) | AnyModel::Lsrf(m) => sparse_tensors(&m.sparse),
             AnyModel::Sparse(m) => sparse_tensors(m),
+            AnyModel::Lasso(m) => sparse_tensors(&m.sparse),
             AnyModel::Ridge(m) => {
                 let d = m.width * m.height;
                 let mut t = vec![
@@ -374,6 +381,12 @@ impl ModelFile {
                 }
             }
             "sparse" => AnyModel::Sparse(read_sparse(&st, &meta, path)?),
+            "lasso" => {
+                let params: LassoParams =
+                    serde_json::from_value(meta.hyperparameters.clone()).map_err(|e| corrupt(path, e))?;
+                params.check().map_err(|e| corrupt(path, e))?;
+                AnyModel::Lasso(Lasso { params, sparse: read_sparse(&st, &meta, path)? })
+            }
             "ridge" => {
                 let params: RidgeParams =
                     serde_json::from_value(meta.hyperparameters.clone()).map_err(|e| corrupt(path, e))?;
@@ -560,6 +573,7 @@ mod tests {
         round_trip(AnyModel::Ridge(RidgeParams::default().channels(ChannelMode::Separate).fit(&data).unwrap()));
         round_trip(AnyModel::Pcr(PcrParams::default().components(4).fit(&data).unwrap()));
         round_trip(AnyModel::KernelRidge(KernelRidgeParams::default().fit(&data).unwrap()));
+        round_trip(AnyModel::Lasso(LassoParams::default().fit(&data).unwrap()));
     }
 
     #[test]

@@ -280,8 +280,9 @@ pub fn csr_from_model(model: &AnyModel) -> Result<Csr> {
         AnyModel::Masked(m) | AnyModel::Pixel(m) => Sparse::from_masked(m),
         AnyModel::Omp(m) | AnyModel::Lsrf(m) => m.sparse().clone(),
         AnyModel::Sparse(m) => m.clone(),
+        AnyModel::Lasso(m) => m.sparse().clone(),
         other => return Err(Error::Incompatible(format!(
-            "a `{}` model is not a sparse linear map; only masked, pixel, omp, lsrf and sparse models export to npz",
+            "a `{}` model is not a sparse linear map; only masked, pixel, omp, lsrf, lasso and sparse models export to npz",
             other.kind()
         ))),
     };

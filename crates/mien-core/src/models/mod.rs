@@ -12,6 +12,7 @@ use crate::image::{Image, ImageMut, ImageRef};
 
 pub(crate) mod dense;
 pub mod kernel_ridge;
+pub mod lasso;
 pub mod masked;
 pub mod omp;
 pub mod pcr;
@@ -24,6 +25,7 @@ pub mod sparse;
 pub(crate) mod testutil;
 
 pub use kernel_ridge::{KernelRidge, KernelRidgeParams};
+pub use lasso::{Lasso, LassoParams};
 pub use masked::{Masked, MaskedParams};
 pub use omp::{LsrfParams, Omp, OmpParams};
 pub use pcr::{Pcr, PcrParams};
