@@ -128,6 +128,15 @@ pub enum Error {
         reason: String,
     },
 
+    /// A `.npz` file is not a readable `scipy.sparse` CSR matrix.
+    #[error("{path}: not a scipy.sparse CSR .npz file: {reason}")]
+    Npz {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+
     // ---- I/O --------------------------------------------------------------
     /// Reading or writing a file failed.
     #[error("{path}: {source}")]

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod model_file;
 pub mod models;
 pub mod normalize;
+pub mod npz;
 pub mod pipeline;
 pub mod synthetic;
 

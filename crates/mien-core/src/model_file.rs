@@ -16,7 +16,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::image::write_atomic;
-use crate::models::{ChannelMode, Masked, MaskedParams, PixelKernel, PixelKernelParams, Predict};
+use crate::models::ridge::RidgeWeights;
+use crate::models::{
+    ChannelMode, KernelRidge, KernelRidgeParams, Lasso, LassoParams, Masked, MaskedParams, Omp, OmpParams, Pcr,
+    PcrParams, PixelKernel, PixelKernelParams, Predict, Ridge, RidgeParams, Sparse,
+};
 use crate::normalize::{Normalize, OutputMode};
 
 /// The format version this build writes and reads.
@@ -78,6 +82,52 @@ pub enum AnyModel {
     Pixel(Masked),
     /// Kernel pixel model.
     PixelKernel(PixelKernel),
+    /// Orthogonal matching pursuit (β = 0).
+    Omp(Omp),
+    /// Locality-constrained sparse regression (OMP with β > 0).
+    Lsrf(Omp),
+    /// A sparse weight matrix without training hyperparameters (e.g. imported from npz).
+    Sparse(Sparse),
+    /// Whole-image ridge regression.
+    Ridge(Ridge),
+    /// Principal-component regression.
+    Pcr(Pcr),
+    /// Whole-image RBF kernel ridge regression.
+    KernelRidge(KernelRidge),
+    /// Per-pixel lasso on all input pixels.
+    Lasso(Lasso),
+}
+
+/// The payload of one stored tensor.
+enum TensorData {
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    U32(Vec<u32>),
+}
+
+impl TensorData {
+    fn dtype(&self) -> Dtype {
+        match self {
+            TensorData::F32(_) => Dtype::F32,
+            TensorData::F64(_) => Dtype::F64,
+            TensorData::U32(_) => Dtype::U32,
+        }
+    }
+    fn to_le_bytes(&self) -> Vec<u8> {
+        match self {
+            TensorData::F32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            TensorData::F64(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+            TensorData::U32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+        }
+    }
+}
+
+fn sparse_tensors(m: &Sparse) -> Vec<(&'static str, Vec<usize>, TensorData)> {
+    vec![
+        ("indptr", vec![m.indptr.len()], TensorData::U32(m.indptr.clone())),
+        ("indices", vec![m.indices.len()], TensorData::U32(m.indices.clone())),
+        ("values", vec![m.values.len()], TensorData::F64(m.values.clone())),
+    ]
 }
 
 impl AnyModel {
@@ -87,6 +137,13 @@ impl AnyModel {
             AnyModel::Masked(_) => "masked",
             AnyModel::Pixel(_) => "pixel",
             AnyModel::PixelKernel(_) => "pixel-kernel",
+            AnyModel::Omp(_) => "omp",
+            AnyModel::Lsrf(_) => "lsrf",
+            AnyModel::Sparse(_) => "sparse",
+            AnyModel::Ridge(_) => "ridge",
+            AnyModel::Pcr(_) => "pcr",
+            AnyModel::KernelRidge(_) => "kernel-ridge",
+            AnyModel::Lasso(_) => "lasso",
         }
     }
     /// The model as a predictor.
@@ -94,12 +151,24 @@ impl AnyModel {
         match self {
             AnyModel::Masked(m) | AnyModel::Pixel(m) => m,
             AnyModel::PixelKernel(m) => m,
+            AnyModel::Omp(m) | AnyModel::Lsrf(m) => m,
+            AnyModel::Sparse(m) => m,
+            AnyModel::Ridge(m) => m,
+            AnyModel::Pcr(m) => m,
+            AnyModel::KernelRidge(m) => m,
+            AnyModel::Lasso(m) => m,
         }
     }
     fn hyperparameters(&self) -> serde_json::Value {
         match self {
             AnyModel::Masked(m) | AnyModel::Pixel(m) => serde_json::to_value(&m.params),
             AnyModel::PixelKernel(m) => serde_json::to_value(&m.params),
+            AnyModel::Omp(m) | AnyModel::Lsrf(m) => serde_json::to_value(&m.params),
+            AnyModel::Sparse(_) => Ok(serde_json::json!({})),
+            AnyModel::Ridge(m) => serde_json::to_value(&m.params),
+            AnyModel::Pcr(m) => serde_json::to_value(&m.params),
+            AnyModel::KernelRidge(m) => serde_json::to_value(&m.params),
+            AnyModel::Lasso(m) => serde_json::to_value(&m.params),
         }
         .expect("hyperparameters serialise")
     }
@@ -107,21 +176,69 @@ impl AnyModel {
         match self {
             AnyModel::Masked(m) | AnyModel::Pixel(m) => m.params.channels,
             AnyModel::PixelKernel(m) => m.params.channels,
+            AnyModel::Omp(m) | AnyModel::Lsrf(m) => m.params.channels,
+            AnyModel::Sparse(m) => {
+                if m.sets == 1 {
+                    ChannelMode::Shared
+                } else {
+                    ChannelMode::Separate
+                }
+            }
+            AnyModel::Ridge(m) => m.params.channels,
+            AnyModel::Pcr(m) => m.params.channels,
+            AnyModel::KernelRidge(m) => m.params.channels,
+            AnyModel::Lasso(m) => m.params.channels,
         }
     }
-    fn tensors(&self) -> Vec<(&'static str, Vec<usize>, Vec<f32>)> {
+    fn tensors(&self) -> Vec<(&'static str, Vec<usize>, TensorData)> {
+        use TensorData::F32;
         match self {
             AnyModel::Masked(m) | AnyModel::Pixel(m) => {
                 let k1 = m.params.window_len() + 1;
-                vec![("weights", vec![m.sets, m.width * m.height, k1], m.weights_per_pixel())]
+                vec![("weights", vec![m.sets, m.width * m.height, k1], F32(m.weights_per_pixel()))]
+            }
+            AnyModel::Omp(m) | AnyModel::Lsrf(m) => sparse_tensors(&m.sparse),
+            AnyModel::Sparse(m) => sparse_tensors(m),
+            AnyModel::Lasso(m) => sparse_tensors(&m.sparse),
+            AnyModel::Ridge(m) => {
+                let d = m.width * m.height;
+                let mut t = vec![
+                    ("mean_input", vec![m.sets, d], F32(m.mean_input.clone())),
+                    ("mean_target", vec![m.sets, d], F32(m.mean_target.clone())),
+                ];
+                match &m.weights {
+                    RidgeWeights::Primal(w) => t.push(("weights", vec![m.sets, d, d], F32(w.clone()))),
+                    RidgeWeights::Dual { samples, inputs, coefficients } => {
+                        t.push(("inputs", vec![m.sets, *samples, d], F32(inputs.clone())));
+                        t.push(("coefficients", vec![m.sets, *samples, d], F32(coefficients.clone())));
+                    }
+                }
+                t
+            }
+            AnyModel::Pcr(m) => {
+                let (d, k) = (m.width * m.height, m.params.components);
+                vec![
+                    ("mean_input", vec![m.sets, d], F32(m.mean_input.clone())),
+                    ("mean_target", vec![m.sets, d], F32(m.mean_target.clone())),
+                    ("components", vec![m.sets, k, d], F32(m.components.clone())),
+                    ("coefficients", vec![m.sets, k, d], F32(m.coefficients.clone())),
+                ]
+            }
+            AnyModel::KernelRidge(m) => {
+                let (d, n) = (m.width * m.height, m.samples);
+                vec![
+                    ("inputs", vec![m.sets, n, d], F32(m.inputs.clone())),
+                    ("coefficients", vec![m.sets, n, d], F32(m.coefficients.clone())),
+                    ("mean_target", vec![m.sets, d], F32(m.mean_target.clone())),
+                ]
             }
             AnyModel::PixelKernel(m) => {
                 let d = m.width * m.height;
                 let c = m.params.centres;
                 vec![
-                    ("centres", vec![m.sets, d, c], m.centres.clone()),
-                    ("coefficients", vec![m.sets, d, c], m.coefs.clone()),
-                    ("bias", vec![m.sets, d], m.bias.clone()),
+                    ("centres", vec![m.sets, d, c], F32(m.centres.clone())),
+                    ("coefficients", vec![m.sets, d, c], F32(m.coefs.clone())),
+                    ("bias", vec![m.sets, d], F32(m.bias.clone())),
                 ]
             }
         }
@@ -161,11 +278,11 @@ impl ModelFile {
     /// Serialises to safetensors bytes.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let tensors = self.model.tensors();
-        let bytes: Vec<(&str, Vec<usize>, Vec<u8>)> =
-            tensors.into_iter().map(|(n, s, v)| (n, s, v.iter().flat_map(|x| x.to_le_bytes()).collect())).collect();
+        let bytes: Vec<(&str, Vec<usize>, Dtype, Vec<u8>)> =
+            tensors.into_iter().map(|(n, s, v)| (n, s, v.dtype(), v.to_le_bytes())).collect();
         let views = bytes
             .iter()
-            .map(|(n, s, b)| Ok((*n, TensorView::new(Dtype::F32, s.clone(), b).map_err(|e| corrupt("<memory>", e))?)))
+            .map(|(n, s, t, b)| Ok((*n, TensorView::new(*t, s.clone(), b).map_err(|e| corrupt("<memory>", e))?)))
             .collect::<Result<Vec<_>>>()?;
         let mut info = HashMap::new();
         info.insert("format".to_string(), FORMAT_TAG.to_string());
@@ -252,6 +369,82 @@ impl ModelFile {
                     bias,
                 })
             }
+            "omp" | "lsrf" => {
+                let params: OmpParams =
+                    serde_json::from_value(meta.hyperparameters.clone()).map_err(|e| corrupt(path, e))?;
+                params.check_for_size(meta.width, meta.height).map_err(|e| corrupt(path, e))?;
+                let m = Omp { params, sparse: read_sparse(&st, &meta, path)? };
+                if meta.kind == "omp" {
+                    AnyModel::Omp(m)
+                } else {
+                    AnyModel::Lsrf(m)
+                }
+            }
+            "sparse" => AnyModel::Sparse(read_sparse(&st, &meta, path)?),
+            "lasso" => {
+                let params: LassoParams =
+                    serde_json::from_value(meta.hyperparameters.clone()).map_err(|e| corrupt(path, e))?;
+                params.check().map_err(|e| corrupt(path, e))?;
+                AnyModel::Lasso(Lasso { params, sparse: read_sparse(&st, &meta, path)? })
+            }
+            "ridge" => {
+                let params: RidgeParams =
+                    serde_json::from_value(meta.hyperparameters.clone()).map_err(|e| corrupt(path, e))?;
+                params.check().map_err(|e| corrupt(path, e))?;
+                let mean_input = tensor_f32(&st, "mean_input", &[sets, d], path)?;
+                let mean_target = tensor_f32(&st, "mean_target", &[sets, d], path)?;
+                let weights = if st.names().contains(&"weights") {
+                    RidgeWeights::Primal(tensor_f32(&st, "weights", &[sets, d, d], path)?)
+                } else {
+                    let n = leading_samples(&st, "inputs", sets, d, path)?;
+                    RidgeWeights::Dual {
+                        samples: n,
+                        inputs: tensor_f32(&st, "inputs", &[sets, n, d], path)?,
+                        coefficients: tensor_f32(&st, "coefficients", &[sets, n, d], path)?,
+                    }
+                };
+                AnyModel::Ridge(Ridge {
+                    params,
+                    width: meta.width,
+                    height: meta.height,
+                    sets,
+                    mean_input,
+                    mean_target,
+                    weights,
+                })
+            }
+            "pcr" => {
+                let params: PcrParams =
+                    serde_json::from_value(meta.hyperparameters.clone()).map_err(|e| corrupt(path, e))?;
+                params.check().map_err(|e| corrupt(path, e))?;
+                let k = params.components;
+                AnyModel::Pcr(Pcr {
+                    width: meta.width,
+                    height: meta.height,
+                    sets,
+                    mean_input: tensor_f32(&st, "mean_input", &[sets, d], path)?,
+                    mean_target: tensor_f32(&st, "mean_target", &[sets, d], path)?,
+                    components: tensor_f32(&st, "components", &[sets, k, d], path)?,
+                    coefficients: tensor_f32(&st, "coefficients", &[sets, k, d], path)?,
+                    params,
+                })
+            }
+            "kernel-ridge" => {
+                let params: KernelRidgeParams =
+                    serde_json::from_value(meta.hyperparameters.clone()).map_err(|e| corrupt(path, e))?;
+                params.check().map_err(|e| corrupt(path, e))?;
+                let n = leading_samples(&st, "inputs", sets, d, path)?;
+                AnyModel::KernelRidge(KernelRidge {
+                    params,
+                    width: meta.width,
+                    height: meta.height,
+                    sets,
+                    samples: n,
+                    inputs: tensor_f32(&st, "inputs", &[sets, n, d], path)?,
+                    coefficients: tensor_f32(&st, "coefficients", &[sets, n, d], path)?,
+                    mean_target: tensor_f32(&st, "mean_target", &[sets, d], path)?,
+                })
+            }
             other => {
                 return Err(Error::NotAModel {
                     path: path.into(),
@@ -303,6 +496,38 @@ fn read_header_metadata(bytes: &[u8], path: &Path) -> Result<HashMap<String, Str
     Ok(info)
 }
 
+/// The sample count n of a `[sets, n, d]` tensor.
+fn leading_samples(st: &SafeTensors<'_>, name: &str, sets: usize, d: usize, path: &Path) -> Result<usize> {
+    let t = st.tensor(name).map_err(|_| corrupt(path, format!("tensor `{name}` is missing")))?;
+    match t.shape() {
+        [s, n, dd] if *s == sets && *dd == d && *n > 0 => Ok(*n),
+        other => Err(corrupt(path, format!("tensor `{name}` has shape {other:?}, expected [{sets}, n, {d}]"))),
+    }
+}
+
+/// The sparse tensors `indptr`, `indices`, `values` of a model, checked.
+fn read_sparse(st: &SafeTensors<'_>, meta: &ModelMeta, path: &Path) -> Result<Sparse> {
+    let rows = meta.weight_sets * meta.width * meta.height;
+    let indptr = tensor_u32(st, "indptr", Some(rows + 1), path)?;
+    let nnz = indptr.last().copied().unwrap_or(0) as usize;
+    let indices = tensor_u32(st, "indices", Some(nnz), path)?;
+    let t = st.tensor("values").map_err(|_| corrupt(path, "tensor `values` is missing"))?;
+    if t.dtype() != Dtype::F64 || t.shape() != [nnz] {
+        return Err(corrupt(path, format!("tensor `values` is {:?}{:?}, expected F64[{nnz}]", t.dtype(), t.shape())));
+    }
+    let values = t.data().chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes"))).collect();
+    Sparse::from_parts(meta.width, meta.height, meta.weight_sets, indptr, indices, values)
+        .ok_or_else(|| corrupt(path, "sparse weights are inconsistent (row pointers or column indices out of range)"))
+}
+
+fn tensor_u32(st: &SafeTensors<'_>, name: &str, len: Option<usize>, path: &Path) -> Result<Vec<u32>> {
+    let t = st.tensor(name).map_err(|_| corrupt(path, format!("tensor `{name}` is missing")))?;
+    if t.dtype() != Dtype::U32 || t.shape().len() != 1 || len.is_some_and(|l| t.shape()[0] != l) {
+        return Err(corrupt(path, format!("tensor `{name}` is {:?}{:?}, expected U32[{len:?}]", t.dtype(), t.shape())));
+    }
+    Ok(t.data().chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+}
+
 fn tensor_f32(st: &SafeTensors<'_>, name: &str, shape: &[usize], path: &Path) -> Result<Vec<f32>> {
     let t = st.tensor(name).map_err(|_| corrupt(path, format!("tensor `{name}` is missing")))?;
     if t.dtype() != Dtype::F32 || t.shape() != shape {
@@ -312,4 +537,54 @@ fn tensor_f32(st: &SafeTensors<'_>, name: &str, shape: &[usize], path: &Path) ->
         ));
     }
     Ok(t.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::testutil::dataset;
+    use crate::models::LsrfParams;
+
+    fn round_trip(model: AnyModel) {
+        let kind = model.kind();
+        let file = ModelFile::new(model, Normalize::Unit, OutputMode::Clip, TrainingInfo::default());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("{kind}.safetensors"));
+        file.save(&path).unwrap();
+        let back = ModelFile::load_kind(&path, kind).unwrap();
+        assert_eq!(back, file, "{kind}");
+        let x = crate::image::Image::from_planar(5, 4, 3, (0..60).map(|i| (i as f32 * 0.37).sin().abs()).collect())
+            .unwrap();
+        let a = file.model.predictor().predict(&x.view()).unwrap();
+        let b = back.model.predictor().predict(&x.view()).unwrap();
+        assert_eq!(a, b, "{kind}");
+    }
+
+    #[test]
+    fn every_baseline_survives_save_and_load() {
+        let d = 20;
+        let data = dataset(5, 4, 3, 12, 41, |x| (0..d).map(|i| 0.5 * x[i] + 0.5 * x[(i + 3) % d]).collect());
+        let omp = OmpParams::default().nonzeros(3).fit(&data).unwrap();
+        round_trip(AnyModel::Sparse(omp.sparse.clone()));
+        round_trip(AnyModel::Omp(omp));
+        round_trip(AnyModel::Lsrf(LsrfParams::default().nonzeros(3).fit(&data).unwrap()));
+        // 12 pairs × 3 planes = 36 samples > d / 2: primal storage; separate channels: dual.
+        round_trip(AnyModel::Ridge(RidgeParams::default().fit(&data).unwrap()));
+        round_trip(AnyModel::Ridge(RidgeParams::default().channels(ChannelMode::Separate).fit(&data).unwrap()));
+        round_trip(AnyModel::Pcr(PcrParams::default().components(4).fit(&data).unwrap()));
+        round_trip(AnyModel::KernelRidge(KernelRidgeParams::default().fit(&data).unwrap()));
+        round_trip(AnyModel::Lasso(LassoParams::default().fit(&data).unwrap()));
+    }
+
+    #[test]
+    fn rejects_a_sparse_model_with_out_of_range_columns() {
+        let m = Sparse::from_parts(2, 2, 1, vec![0, 1, 1, 1, 1], vec![4], vec![1.0]).unwrap();
+        let mut file = ModelFile::new(AnyModel::Sparse(m), Normalize::Unit, OutputMode::Clip, TrainingInfo::default());
+        // Tamper: point the entry past the bias column.
+        if let AnyModel::Sparse(s) = &mut file.model {
+            s.indices[0] = 9;
+        }
+        let bytes = file.to_bytes().unwrap();
+        assert!(matches!(ModelFile::from_bytes(&bytes, Path::new("x")), Err(Error::CorruptModel { .. })));
+    }
 }

@@ -10,14 +10,29 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::image::{Image, ImageMut, ImageRef};
 
+pub(crate) mod dense;
+pub mod kernel_ridge;
+pub mod lasso;
 pub mod masked;
+pub mod omp;
+pub mod pcr;
 pub mod pixel;
 pub mod pixel_kernel;
+pub mod ridge;
 pub(crate) mod solve;
+pub mod sparse;
+#[cfg(test)]
+pub(crate) mod testutil;
 
+pub use kernel_ridge::{KernelRidge, KernelRidgeParams};
+pub use lasso::{Lasso, LassoParams};
 pub use masked::{Masked, MaskedParams, Prior};
+pub use omp::{LsrfParams, Omp, OmpParams};
+pub use pcr::{Pcr, PcrParams};
 pub use pixel::PixelParams;
 pub use pixel_kernel::{PixelKernel, PixelKernelParams};
+pub use ridge::{Ridge, RidgeParams};
+pub use sparse::Sparse;
 
 /// How colour channels share weights.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
