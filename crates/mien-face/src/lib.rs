@@ -9,6 +9,7 @@
 
 pub mod detect;
 pub mod error;
+mod faceapi;
 pub mod landmarks;
 
 pub use detect::{detect_faces, detect_faces_report, DetectOptions, Detections, FaceBox, FaceDetector};

@@ -5,28 +5,19 @@
 //! channels, each halving the 112 px input), a global average pool and one
 //! fully connected layer predicting the iBUG-300W points as fractions of the
 //! input square. Its weights (357 KB, 8-bit quantised; `weights/LICENSE-face-api`)
-//! are compiled into the binary. One layer kind per file: [`conv`](self) for the
-//! full first convolution, `separable` for depthwise-separable ones,
-//! `dense_block`, `fully_connected`, plus `preprocess` for the crop and
-//! `groups` for named point ranges.
+//! are compiled into the binary. The layers and the preprocessing are shared
+//! with the expression classifier (`crate::faceapi`); this module adds the
+//! mapping back to image pixels and [`groups`] for named point ranges.
 
-mod conv;
-mod dense_block;
-mod fully_connected;
 pub mod groups;
-mod preprocess;
-mod separable;
-mod tensor;
-mod weights;
 
 use mien_core::image::Image;
 
 use crate::detect::FaceBox;
 use crate::error::{Error, Result};
-use dense_block::DenseBlock;
-use fully_connected::{global_average, FullyConnected};
-use preprocess::{crop_geometry, network_input, to_image_coords, INPUT_SIZE};
-use tensor::Tensor;
+use crate::faceapi::preprocess::to_image_coords;
+use crate::faceapi::tensor::Tensor;
+use crate::faceapi::FaceApiNet;
 
 pub use groups::{eye_centres, FaceParts};
 
@@ -40,8 +31,7 @@ pub type Landmarks = [(f32, f32); 68];
 /// instance can serve many threads.
 #[derive(Clone, Debug)]
 pub struct Landmarker {
-    blocks: [DenseBlock; 4],
-    fc: FullyConnected,
+    net: FaceApiNet,
 }
 
 impl Landmarker {
@@ -56,15 +46,7 @@ impl Landmarker {
     /// The network with weights from a face-api `face_landmark_68_model`
     /// manifest (JSON text) and binary.
     pub fn from_face_api(manifest: &str, bin: &[u8]) -> Result<Self> {
-        let mut map = weights::WeightMap::parse(manifest, bin)?;
-        let blocks = [
-            map.dense_block("dense0", 3, 32, true)?,
-            map.dense_block("dense1", 32, 64, false)?,
-            map.dense_block("dense2", 64, 128, false)?,
-            map.dense_block("dense3", 128, 256, false)?,
-        ];
-        let fc = map.fully_connected(256, 136)?;
-        Ok(Self { blocks, fc })
+        Ok(Self { net: FaceApiNet::from_face_api(manifest, bin, 136)? })
     }
 
     /// The 68 landmarks of the face in `face`, in `image`'s pixel coordinates.
@@ -72,14 +54,7 @@ impl Landmarker {
     /// `image` is grey or RGB; the box is cropped, padded to a square and
     /// resized to 112×112 as face-api does, so pass the detector's box as it is.
     pub fn landmarks(&self, image: &Image<u8>, face: &FaceBox) -> Result<Landmarks> {
-        if !matches!(image.channels(), 1 | 3) {
-            return Err(Error::BadImage(format!("{} channels; expected 1 (grey) or 3 (RGB)", image.channels())));
-        }
-        if image.width() == 0 || image.height() == 0 {
-            return Err(Error::BadImage("the image has no pixels".into()));
-        }
-        let geometry = crop_geometry(image, face)?;
-        let input = network_input(image, &geometry);
+        let (geometry, input) = FaceApiNet::prepare(image, face)?;
         let out = self.forward(&input)?;
         Ok(to_image_coords(&out, &geometry))
     }
@@ -88,32 +63,17 @@ impl Landmarker {
     /// already normalised); returns the 136 raw outputs (x, y interleaved,
     /// fractions of the input square).
     pub fn forward_raw(&self, input: &[f32]) -> Result<[f32; 136]> {
-        if input.len() != INPUT_SIZE * INPUT_SIZE * 3 {
-            return Err(Error::BadImage(format!(
-                "network input has {} values, expected {INPUT_SIZE}×{INPUT_SIZE}×3",
-                input.len()
-            )));
-        }
-        self.forward(&Tensor { h: INPUT_SIZE, w: INPUT_SIZE, c: 3, data: input.to_vec() })
+        self.forward(&FaceApiNet::input_tensor(input)?)
     }
 
     /// The normalised network input face-api would build for `face`
     /// (`112 × 112 × 3`, channels last); useful to compare with a reference.
     pub fn network_input(&self, image: &Image<u8>, face: &FaceBox) -> Result<Vec<f32>> {
-        Ok(network_input(image, &crop_geometry(image, face)?).data)
+        Ok(FaceApiNet::prepare(image, face)?.1.data)
     }
 
     fn forward(&self, input: &Tensor) -> Result<[f32; 136]> {
-        let mut x = self.blocks[0].forward(input);
-        for block in &self.blocks[1..] {
-            x = block.forward(&x);
-        }
-        let out = self.fc.forward(&global_average(&x));
-        let mut arr = [0.0f32; 136];
-        if out.len() != arr.len() || out.iter().any(|v| !v.is_finite()) {
-            return Err(Error::CorruptWeights("the network produced non-finite landmarks".into()));
-        }
-        arr.copy_from_slice(&out);
-        Ok(arr)
+        let out = self.net.forward(input)?;
+        out.try_into().map_err(|_| Error::CorruptWeights("the landmark head does not have 136 outputs".into()))
     }
 }

@@ -1,6 +1,6 @@
 //! The head: a 7×7 average pool (the whole 7×7 map, so a global mean per
-//! channel) and a fully connected layer to 136 outputs, the 68 landmarks as
-//! interleaved x, y fractions of the 112×112 input.
+//! channel) and a fully connected layer to the network's outputs (136
+//! landmark coordinates or 7 expression logits).
 
 use super::tensor::Tensor;
 
