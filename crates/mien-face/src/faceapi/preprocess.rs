@@ -1,7 +1,7 @@
 //! Turning a face box into the network's input and its output back into
 //! image coordinates, exactly as face-api does for tensor inputs.
 //!
-//! face-api floors the box, clips it to the image, crops, pads the crop to a
+//! face-api clips the box to the image, floors it, crops, pads the crop to a
 //! square with zeros (the extra half goes after the image, the remainder
 //! before), resizes it to 112×112 with `tf.image.resizeBilinear` (no
 //! half-pixel centres, no corner alignment: `src = dst · in/out`), subtracts
@@ -42,10 +42,12 @@ pub(crate) fn crop_geometry(image: &Image<u8>, face: &FaceBox) -> Result<CropGeo
     if vals.iter().any(|v| !v.is_finite()) {
         return Err(outside());
     }
-    let [x, y, w, h] = vals.map(f64::floor);
+    // Box.clipAtImageBorders: clip in real numbers, then floor all four.
+    let [x, y, w, h] = vals;
     let (cx, cy) = (x.max(0.0), y.max(0.0));
     let cw = ((x + w) - cx).min(iw - cx).floor();
     let ch = ((y + h) - cy).min(ih - cy).floor();
+    let (cx, cy) = (cx.floor(), cy.floor());
     if cw < 1.0 || ch < 1.0 || cx >= iw || cy >= ih {
         return Err(outside());
     }
@@ -105,4 +107,20 @@ pub(crate) fn to_image_coords(out: &[f32], g: &CropGeometry) -> [(f32, f32); 68]
         *p = (xy[0] * side - pad_x + g.x as f32, xy[1] * side - pad_y + g.y as f32);
     }
     pts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crop_clips_before_flooring_like_face_api() {
+        let img = Image::<u8>::new(160, 120, 1);
+        // Flooring first would give x −11 + w 90, i.e. 79 px, not face-api's floor(80.3).
+        let face = FaceBox { x: -10.6, y: -5.3, w: 90.9, h: 100.2, score: 1.0 };
+        assert_eq!(crop_geometry(&img, &face).unwrap(), CropGeometry { x: 0, y: 0, w: 80, h: 94 });
+        let inside = FaceBox { x: 58.75, y: 73.14, w: 150.48, h: 150.48, score: 1.0 };
+        let big = Image::<u8>::new(256, 256, 1);
+        assert_eq!(crop_geometry(&big, &inside).unwrap(), CropGeometry { x: 58, y: 73, w: 150, h: 150 });
+    }
 }
