@@ -1,17 +1,21 @@
-//! Faces for mien: detection (SeetaFace cascade via `rustface`) and 68-point
-//! landmarks (a pure-Rust port of face-api.js's landmark network), with the
-//! network weights compiled in so nothing is read from disk at run time.
+//! Faces for mien: detection (SeetaFace cascade via `rustface`), 68-point
+//! landmarks and 7-class expression recognition (pure-Rust ports of
+//! face-api.js's landmark and expression networks), with the network weights
+//! compiled in so nothing is read from disk at run time.
 //!
 //! [`detect_faces`] finds boxes, [`Landmarker::landmarks`] places the 68
 //! iBUG-300W points inside a box, and [`landmarks::groups`] names the parts
 //! (eyes, nose, mouth) the alignment and pasting code needs.
+//! [`ExpressionNet::classify`] says which expression a face shows.
 #![warn(missing_docs)]
 
 pub mod detect;
 pub mod error;
+pub mod expression;
 mod faceapi;
 pub mod landmarks;
 
 pub use detect::{detect_faces, detect_faces_report, DetectOptions, Detections, FaceBox, FaceDetector};
 pub use error::{Error, Result};
+pub use expression::{expression_class, ExpressionNet, ExpressionProbabilities, EXPRESSION_CLASSES};
 pub use landmarks::{eye_centres, FaceParts, Landmarker, Landmarks};
