@@ -27,8 +27,18 @@ pub enum Command {
     Eval(EvalArgs),
     /// Print a model file's metadata.
     Info(InfoArgs),
-    /// Train, apply and evaluate on generated data, end to end, in a temporary folder.
+    /// Edit the expression of every face in photos.
+    Edit(EditArgs),
+    /// Build aligned paired datasets from labelled photos (JAFFE names or a CSV).
+    Align(AlignArgs),
+    /// Edit the bundled sample photos with the built-in models and write grids.
     Demo(DemoArgs),
+    /// Import reference-implementation weights (scipy.sparse .npz) as a model file.
+    Import(ImportArgs),
+    /// Export a local model's weights as a scipy.sparse .npz matrix.
+    Export(ExportArgs),
+    /// Print the expression classifier's probabilities for images (CSV).
+    Score(ScoreArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -39,6 +49,18 @@ pub enum ModelKind {
     Pixel,
     /// Per-pixel RBF kernel ridge regression.
     PixelKernel,
+    /// Orthogonal matching pursuit: F input pixels per output pixel (ℓ0).
+    Omp,
+    /// OMP with a locality bonus β/D (sparse local receptive fields).
+    Lsrf,
+    /// Ridge on all input pixels (ℓ2, dual form).
+    Ridge,
+    /// Lasso on all input pixels (ℓ1).
+    Lasso,
+    /// Principal-component regression (SVD-based).
+    Pcr,
+    /// RBF kernel ridge regression on whole images.
+    KernelRidge,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -89,24 +111,36 @@ pub struct TrainArgs {
     /// Window side r (odd) for `masked`.
     #[arg(short = 'r', long = "receptive-field", default_value_t = 3)]
     pub receptive_field: usize,
-    /// Ridge penalty λ (> 0) [default: 1 for masked and pixel, 0.1 for pixel-kernel].
+    /// Ridge penalty λ (> 0) [default: each model's own, see `docs/models.md`].
     #[arg(long)]
     pub lambda: Option<f64>,
     /// What the ridge penalty shrinks towards: the identity map or zero (the reference).
-    #[arg(long, value_enum, default_value = "identity")]
+    #[arg(long, value_enum, default_value = "zero")]
     pub prior: PriorArg,
     /// Do not penalise the bias (the reference penalises it).
     #[arg(long)]
     pub no_penalize_bias: bool,
-    /// How colour channels share weights.
-    #[arg(long, value_enum, default_value = "separate")]
-    pub channels: Channels,
-    /// RBF width γ for `pixel-kernel`.
+    /// How colour channels share weights [default: separate; shared for omp, lsrf and lasso, as the LSRF reference].
+    #[arg(long, value_enum)]
+    pub channels: Option<Channels>,
+    /// RBF width γ for `pixel-kernel` and `kernel-ridge`.
     #[arg(long, default_value_t = 10.0)]
     pub gamma: f64,
     /// Centres per pixel for `pixel-kernel`.
     #[arg(long, default_value_t = 12)]
     pub centres: usize,
+    /// Input pixels per output pixel F for `omp` and `lsrf`.
+    #[arg(long, default_value_t = 5)]
+    pub nonzeros: usize,
+    /// Locality weight β for `lsrf`.
+    #[arg(long, default_value_t = 60.0)]
+    pub beta: f64,
+    /// Principal components k for `pcr`.
+    #[arg(long, default_value_t = 20)]
+    pub components: usize,
+    /// ℓ1 penalty α for `lasso`.
+    #[arg(long, default_value_t = 1e-3)]
+    pub alpha: f64,
     /// Input normalisation.
     #[arg(long, value_enum, default_value = "minmax")]
     pub normalize: NormalizeArg,
@@ -169,8 +203,109 @@ pub struct InfoArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct AlignArgs {
+    /// Folder of JAFFE photos (names SUBJ.EXn.idx.ext).
+    #[arg(long, value_name = "DIR")]
+    pub jaffe: Option<PathBuf>,
+    /// CSV of `subject,expression,path` (expression `neutral` for the source photos).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Target expression (happy, surprise, sad, angry, disgust, fear) or `all` (one dataset per expression).
+    #[arg(long, default_value = "all")]
+    pub expression: String,
+    /// Crop size in pixels.
+    #[arg(long, default_value_t = 128)]
+    pub size: usize,
+    /// Subjects for the test split, comma-separated (e.g. KA,KL).
+    #[arg(long, value_name = "LIST")]
+    pub test_subjects: Option<String>,
+    /// Fraction of subjects for the test split (chosen evenly from the sorted list).
+    #[arg(long, value_name = "F")]
+    pub test_fraction: Option<f64>,
+    /// Pair every neutral take with every expression take (default: the first neutral take only).
+    #[arg(long = "pairs-all")]
+    pub pairs_all: bool,
+    /// Output folder (must not exist or be empty).
+    #[arg(short = 'o', long)]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// Photos to edit.
+    #[arg(required = true)]
+    pub photos: Vec<PathBuf>,
+    /// Target expression: happy, surprise, sad, angry, disgust, fear.
+    #[arg(short = 'e', long, default_value = "happy")]
+    pub expression: String,
+    /// How far to go: 0 returns the photo, 1 the model's full output.
+    #[arg(long, default_value_t = 1.0)]
+    pub intensity: f32,
+    /// A built-in model (`masked`, `pixel`) or a model file.
+    #[arg(short = 'm', long, default_value = "masked")]
+    pub model: String,
+    /// Which faces: `all`, or the N-th largest (1-based).
+    #[arg(long, default_value = "all")]
+    pub face: String,
+    /// Treat each photo as an already aligned face crop (sketches, paintings, animals).
+    #[arg(long)]
+    pub no_detect: bool,
+    /// Smallest face searched for, in pixels (default 40; down to 24 finds smaller faces, more slowly).
+    #[arg(long, value_name = "PX")]
+    pub min_face: Option<usize>,
+    /// Output file (one photo) or folder (several).
+    #[arg(short = 'o', long)]
+    pub output: PathBuf,
+    /// Also write detection boxes, landmarks and aligned crops here.
+    #[arg(long, value_name = "DIR")]
+    pub debug_dir: Option<PathBuf>,
+    /// Print a timing breakdown.
+    #[arg(long)]
+    pub timings: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Folder for the demo's outputs (default: a temporary folder).
+    /// Folder for the demo's outputs (default: ./mien-demo).
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
+    /// Built-in model kind to show (masked or pixel) or a model file.
+    #[arg(short = 'm', long)]
+    pub model: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A `scipy.sparse.save_npz` CSR weight matrix, d × (d + 1).
+    #[arg(long)]
+    pub npz: PathBuf,
+    /// Image side N (d = N²); default: the square root of the row count.
+    #[arg(long)]
+    pub size: Option<usize>,
+    /// What the reference file holds: omp, lsrf or masked.
+    #[arg(long, default_value = "lsrf")]
+    pub kind: String,
+    /// Output model file.
+    #[arg(short = 'o', long)]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Model file (masked, pixel, omp, lsrf, lasso or imported; one weight set).
+    #[arg(short = 'm', long)]
+    pub model: PathBuf,
+    /// Output .npz file.
+    #[arg(long)]
+    pub npz: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Images to classify.
+    #[arg(required = true)]
+    pub images: Vec<PathBuf>,
+    /// Classify the whole image instead of the detected face.
+    #[arg(long)]
+    pub no_detect: bool,
 }

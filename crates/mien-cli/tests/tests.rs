@@ -64,7 +64,11 @@ fn demo_runs_end_to_end() {
     let fx = Fixture::with_dataset(8, 1);
     let err = run_expect(&["demo", "-o", "demo"], fx.dir.path(), 0);
     assert!(err.contains("demo finished"), "{err}");
-    assert!(fx.path("demo/grid.png").is_file());
+    for name in ["astronaut", "solvay_1927", "chelsea"] {
+        let grid = mien_core::image::load(&fx.path(&format!("demo/{name}-grid.png")), Default::default()).unwrap();
+        assert_eq!(grid.height(), 320, "{name}");
+    }
+    assert!(err.contains("solvay_1927: 29 face(s)"), "{err}");
 }
 
 /// Every bad input: exit code 2, a message naming the problem, no output written.

@@ -96,7 +96,7 @@ fn masked_beats_identity_and_pixel_on_held_out_subjects() {
     assert_eq!(pairs.len(), 10, "ten JAFFE subjects, palette TIFFs of KM included");
     let (train, test) = (dataset(&pairs, false), dataset(&pairs, true));
     let wrap = |m| ModelFile::new(m, Normalize::MinMax, OutputMode::Clip, TrainingInfo::default());
-    let lambda: f64 = std::env::var("MIEN_LAMBDA").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0);
+    let lambda: f64 = std::env::var("MIEN_LAMBDA").ok().and_then(|v| v.parse().ok()).unwrap_or(3.0);
     let masked = wrap(AnyModel::Masked(MaskedParams::default().receptive_field(3).lambda(lambda).fit(&train).unwrap()));
     let pixel = wrap(AnyModel::Pixel(PixelParams::default().lambda(lambda).fit(&train).unwrap()));
     let (m_id, m_px, m_mr) = (test_mse(None, &test), test_mse(Some(&pixel), &test), test_mse(Some(&masked), &test));

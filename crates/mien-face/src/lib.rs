@@ -9,12 +9,14 @@
 //! [`ExpressionNet::classify`] says which expression a face shows.
 #![warn(missing_docs)]
 
+pub mod align;
 pub mod detect;
 pub mod error;
 pub mod expression;
 mod faceapi;
 pub mod landmarks;
 
+pub use align::{align_face, landmarks_to_crop, paste_back, Aligned, Similarity, Template};
 pub use detect::{detect_faces, detect_faces_report, DetectOptions, Detections, FaceBox, FaceDetector};
 pub use error::{Error, Result};
 pub use expression::{expression_class, ExpressionNet, ExpressionProbabilities, EXPRESSION_CLASSES};

@@ -1,82 +1,82 @@
-//! `mien demo`: an end-to-end round trip on generated data — write a paired
-//! dataset, train `masked` and `pixel`, apply, evaluate — so a fresh checkout
-//! can see the whole tool work with nothing but the binary.
+//! `mien demo`: the built-in models on the bundled sample photos. For each
+//! photo it writes a grid (original, then each expression) and the full-size
+//! happy edit, and reports what it wrote and how long it took. Needs nothing
+//! beyond the binary.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use mien_core::image;
-use mien_core::synthetic::{self, LocalMap, Rng};
+use mien_core::image::{self, DecodeLimits, Image};
+use mien_core::labels::EXPRESSIONS;
 
+use super::apply::side_by_side;
 use super::check_writable_dir;
-use crate::args::{self, ApplyArgs, Channels, EvalArgs, ModelKind, NormalizeArg, OutputModeArg, PriorArg, TrainArgs};
+use super::edit::{Editor, FaceChoice, Timings};
+use super::faces::FaceFinder;
+use crate::args::DemoArgs;
 
-pub fn run(a: args::DemoArgs) -> Result<ExitCode> {
+/// (name, bytes, detect faces?)
+const SAMPLES: [(&str, &[u8], bool); 3] = [
+    ("astronaut", include_bytes!("../../samples/astronaut.png"), true),
+    ("solvay_1927", include_bytes!("../../samples/solvay_1927.png"), true),
+    ("chelsea", include_bytes!("../../samples/chelsea.png"), false),
+];
+
+/// Grid tiles are scaled to this height.
+const TILE_HEIGHT: usize = 320;
+
+pub fn run(a: DemoArgs) -> Result<ExitCode> {
     let start = Instant::now();
-    let dir = match a.output {
-        Some(d) => d,
-        None => std::env::temp_dir().join(format!("mien-demo-{}", std::process::id())),
-    };
+    let dir = a.output.unwrap_or_else(|| PathBuf::from("mien-demo"));
     check_writable_dir(&dir).context("-o")?;
-    let data = dir.join("data");
-    write_dataset(&data, 64, 40, 10)?;
-    eprintln!("generated 40 training and 10 test pairs (64×64) in {}", data.display());
-    let mut models = Vec::new();
-    for (kind, r) in [(ModelKind::Masked, 3), (ModelKind::Pixel, 3)] {
-        let out = dir.join(format!("{}.safetensors", if kind == ModelKind::Masked { "masked" } else { "pixel" }));
-        super::train::run(TrainArgs {
-            model: kind,
-            data: data.clone(),
-            size: None,
-            receptive_field: r,
-            lambda: Some(0.001),
-            prior: PriorArg::Identity,
-            no_penalize_bias: false,
-            channels: Channels::Separate,
-            gamma: 10.0,
-            centres: 12,
-            normalize: NormalizeArg::Unit,
-            output_mode: OutputModeArg::Clip,
-            expression: None,
-            output: out.clone(),
-        })?;
-        models.push(out);
+    let model = a.model.as_deref().unwrap_or("masked");
+    let editors: Vec<(&str, Editor)> = EXPRESSIONS
+        .iter()
+        .map(|(e, _)| Ok((*e, Editor::new(model, e, 1.0, FaceChoice::All, None)?)))
+        .collect::<Result<_>>()?;
+    let finder = FaceFinder::new()?;
+    for (name, bytes, detect) in SAMPLES {
+        let t0 = Instant::now();
+        let photo = image::decode(bytes, Path::new(name), DecodeLimits::default())?;
+        let mut tiles = vec![tile(&photo)];
+        let mut t = Timings::default();
+        // Faces are found once per photo and edited with every expression's model.
+        let found =
+            if detect { Some(editors[0].1.find_faces(&finder, &photo, Path::new(name), &mut t)?) } else { None };
+        let faces = found.as_ref().map_or(0, Vec::len);
+        for (expr, editor) in &editors {
+            let out = if let Some(found) = &found {
+                editor.edit_faces(&photo, found.clone(), Path::new(name), &mut t)?.image
+            } else {
+                editor.edit_crop(&photo, Path::new(name))?.to_u8()
+            };
+            if *expr == "happy" {
+                image::save_png(&out, &dir.join(format!("{name}-happy.png")))?;
+            }
+            tiles.push(tile(&out));
+        }
+        let refs: Vec<&Image<u8>> = tiles.iter().collect();
+        let grid = dir.join(format!("{name}-grid.png"));
+        image::save_png(&side_by_side(&refs), &grid)?;
+        let what = if detect { format!("{faces} face(s)") } else { "whole image as the face (--no-detect)".into() };
+        eprintln!(
+            "{name}: {what}, 6 expressions in {:.0} ms → {} (original, {})",
+            t0.elapsed().as_secs_f64() * 1000.0,
+            grid.display(),
+            EXPRESSIONS.iter().map(|(e, _)| *e).collect::<Vec<_>>().join(", ")
+        );
     }
-    let inputs: Vec<PathBuf> =
-        std::fs::read_dir(data.join("testA"))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    super::apply::run(ApplyArgs {
-        model: models[0].clone(),
-        inputs,
-        output: dir.join("applied"),
-        resize: false,
-        output_mode: None,
-        side_by_side: true,
-    })?;
-    super::eval::run(EvalArgs {
-        models: models.clone(),
-        data: data.clone(),
-        csv: Some(dir.join("eval.csv")),
-        grid: Some(dir.join("grid.png")),
-        grid_rows: 6,
-    })?;
-    eprintln!("demo finished in {:.2} s; outputs in {}", start.elapsed().as_secs_f64(), dir.display());
+    eprintln!(
+        "demo finished in {:.2} s with the built-in `{model}` models; outputs in {}",
+        start.elapsed().as_secs_f64(),
+        dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes a synthetic paired dataset whose targets are a known local linear map of the inputs.
-pub fn write_dataset(dir: &Path, size: usize, train: usize, test: usize) -> Result<()> {
-    let mut rng = Rng::new(7);
-    let map = LocalMap::random(&mut rng, size, size, 3);
-    for (split, n) in [("train", train), ("test", test)] {
-        let (da, db) = (dir.join(format!("{split}A")), dir.join(format!("{split}B")));
-        std::fs::create_dir_all(&da)?;
-        std::fs::create_dir_all(&db)?;
-        for (i, (x, t)) in synthetic::pairs(&mut rng, n, 1, &map, 0.005).into_iter().enumerate() {
-            image::save_png(&x, &da.join(format!("img_{i}.png")))?;
-            image::save_png(&t, &db.join(format!("img_{i}.png")))?;
-        }
-    }
-    Ok(())
+fn tile(img: &Image<u8>) -> Image<u8> {
+    let w = (img.width() * TILE_HEIGHT).div_ceil(img.height());
+    image::resize_bilinear(&img.to_rgb().view(), w, TILE_HEIGHT).to_u8()
 }

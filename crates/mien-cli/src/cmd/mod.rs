@@ -9,10 +9,16 @@ use mien_core::normalize::{Normalize, OutputMode};
 
 use crate::args::{Channels, Command, NormalizeArg, OutputModeArg};
 
+mod align;
 mod apply;
+mod builtin;
 mod demo;
+mod edit;
 mod eval;
+mod faces;
 mod info;
+mod interop;
+mod score;
 mod train;
 
 /// Runs a subcommand.
@@ -22,13 +28,22 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
         Command::Apply(a) => apply::run(a),
         Command::Eval(a) => eval::run(a),
         Command::Info(a) => info::run(a),
+        Command::Edit(a) => edit::run(a),
+        Command::Align(a) => align::run(a),
+        Command::Import(a) => interop::import(a),
+        Command::Export(a) => interop::export(a),
+        Command::Score(a) => score::run(a),
         Command::Demo(a) => demo::run(a),
     }
 }
 
 /// The documented exit code for an error: 1 when no face was found, else 2.
-pub fn exit_code(_err: &anyhow::Error) -> u8 {
-    2
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.downcast_ref::<faces::NoFace>().is_some() {
+        1
+    } else {
+        2
+    }
 }
 
 impl From<Channels> for ChannelMode {

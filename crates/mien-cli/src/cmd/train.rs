@@ -7,20 +7,136 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use mien_core::dataset::{LoadOptions, PairedDataset, Split};
 use mien_core::model_file::{AnyModel, ModelFile, TrainingInfo};
-use mien_core::models::{MaskedParams, PixelKernelParams, Prior};
+use mien_core::models::{
+    ChannelMode, KernelRidgeParams, LassoParams, LsrfParams, MaskedParams, OmpParams, PcrParams, PixelKernelParams,
+    Prior, RidgeParams,
+};
 use mien_core::normalize::{Normalize, OutputMode};
 
 use super::check_writable_file;
 use crate::args::{ModelKind, PriorArg, TrainArgs};
 use crate::progress;
 
+/// A model kind with its checked hyperparameters.
+#[derive(Clone, Debug)]
+pub enum ModelSpec {
+    Masked(MaskedParams),
+    Pixel(MaskedParams),
+    PixelKernel(PixelKernelParams),
+    Omp(OmpParams),
+    Lsrf(LsrfParams),
+    Ridge(RidgeParams),
+    Lasso(LassoParams),
+    Pcr(PcrParams),
+    KernelRidge(KernelRidgeParams),
+}
+
+impl ModelSpec {
+    /// Builds and checks the spec for a kind from `train`'s flags.
+    pub fn from_args(a: &TrainArgs) -> Result<Self> {
+        if a.model != ModelKind::Masked && a.receptive_field != 3 {
+            anyhow::bail!("--receptive-field applies to --model masked only");
+        }
+        let sparse = matches!(a.model, ModelKind::Omp | ModelKind::Lsrf | ModelKind::Lasso);
+        let channels: ChannelMode =
+            a.channels.map(Into::into).unwrap_or(if sparse { ChannelMode::Shared } else { ChannelMode::Separate });
+        let prior = match a.prior {
+            PriorArg::Identity => Prior::Identity,
+            PriorArg::Zero => Prior::Zero,
+        };
+        let masked = |r: usize| {
+            let p = MaskedParams::default()
+                .receptive_field(r)
+                .penalize_bias(!a.no_penalize_bias)
+                .channels(channels)
+                .prior(prior);
+            match a.lambda {
+                Some(l) => p.lambda(l),
+                None => p,
+            }
+        };
+        macro_rules! with_lambda {
+            ($p:expr) => {
+                match a.lambda {
+                    Some(l) => $p.lambda(l),
+                    None => $p,
+                }
+            };
+        }
+        let spec = match a.model {
+            ModelKind::Masked => ModelSpec::Masked(masked(a.receptive_field)),
+            ModelKind::Pixel => ModelSpec::Pixel(masked(1)),
+            ModelKind::PixelKernel => ModelSpec::PixelKernel(with_lambda!(PixelKernelParams::default()
+                .gamma(a.gamma)
+                .centres(a.centres)
+                .channels(channels))),
+            ModelKind::Omp => ModelSpec::Omp(with_lambda!(OmpParams::default()
+                .nonzeros(a.nonzeros)
+                .penalize_bias(!a.no_penalize_bias)
+                .channels(channels))),
+            ModelKind::Lsrf => ModelSpec::Lsrf(with_lambda!(LsrfParams::default()
+                .nonzeros(a.nonzeros)
+                .beta(a.beta)
+                .penalize_bias(!a.no_penalize_bias)
+                .channels(channels))),
+            ModelKind::Ridge => ModelSpec::Ridge(with_lambda!(RidgeParams::default().channels(channels))),
+            ModelKind::Lasso => ModelSpec::Lasso(LassoParams::default().alpha(a.alpha).channels(channels)),
+            ModelKind::Pcr => {
+                ModelSpec::Pcr(with_lambda!(PcrParams::default().components(a.components).channels(channels)))
+            }
+            ModelKind::KernelRidge => {
+                ModelSpec::KernelRidge(with_lambda!(KernelRidgeParams::default().gamma(a.gamma).channels(channels)))
+            }
+        };
+        spec.check().context("model hyperparameters")?;
+        Ok(spec)
+    }
+
+    fn check(&self) -> mien_core::Result<()> {
+        match self {
+            ModelSpec::Masked(p) | ModelSpec::Pixel(p) => p.check(),
+            ModelSpec::PixelKernel(p) => p.check(),
+            ModelSpec::Omp(p) => p.check(),
+            ModelSpec::Lsrf(p) => p.check(),
+            ModelSpec::Ridge(p) => p.check(),
+            ModelSpec::Lasso(p) => p.check(),
+            ModelSpec::Pcr(p) => p.check(),
+            ModelSpec::KernelRidge(p) => p.check(),
+        }
+    }
+
+    /// Fits on a dataset, with a progress bar for the local models.
+    pub fn fit(&self, data: &PairedDataset) -> Result<AnyModel> {
+        Ok(match self {
+            ModelSpec::Masked(p) | ModelSpec::Pixel(p) => {
+                p.check_for_size(data.width, data.height).context("--receptive-field")?;
+                let sets = if p.channel_mode() == ChannelMode::Separate { data.channels } else { 1 };
+                let pb = progress::bar((sets * data.height) as u64, "fitting");
+                let m = p.fit_with_progress(data, &|done, _| pb.set_position(done as u64))?;
+                pb.finish_and_clear();
+                // The pixel kind is masked regression with r = 1; only the recorded kind differs.
+                if matches!(self, ModelSpec::Pixel(_)) {
+                    AnyModel::Pixel(m)
+                } else {
+                    AnyModel::Masked(m)
+                }
+            }
+            ModelSpec::PixelKernel(p) => AnyModel::PixelKernel(p.fit(data)?),
+            ModelSpec::Omp(p) => AnyModel::Omp(p.fit(data)?),
+            ModelSpec::Lsrf(p) => AnyModel::Lsrf(p.fit(data)?),
+            ModelSpec::Ridge(p) => AnyModel::Ridge(p.fit(data)?),
+            ModelSpec::Lasso(p) => AnyModel::Lasso(p.fit(data)?),
+            ModelSpec::Pcr(p) => AnyModel::Pcr(p.fit(data)?),
+            ModelSpec::KernelRidge(p) => AnyModel::KernelRidge(p.fit(data)?),
+        })
+    }
+}
+
 /// Checked training settings.
 struct Train {
-    kind: ModelKind,
+    spec: ModelSpec,
     data: PathBuf,
     load: LoadOptions,
-    masked: MaskedParams,
-    kernel: PixelKernelParams,
     output_mode: OutputMode,
     expression: Option<String>,
     output: PathBuf,
@@ -31,26 +147,7 @@ impl Train {
         if let Some(s) = a.size {
             anyhow::ensure!((8..=8192).contains(&s), "--size {s}: must be between 8 and 8192");
         }
-        let mut masked = MaskedParams::default()
-            .receptive_field(if a.model == ModelKind::Masked { a.receptive_field } else { 1 })
-            .penalize_bias(!a.no_penalize_bias)
-            .channels(a.channels.into())
-            .prior(match a.prior {
-                PriorArg::Identity => Prior::Identity,
-                PriorArg::Zero => Prior::Zero,
-            });
-        let mut kernel = PixelKernelParams::default().gamma(a.gamma).centres(a.centres).channels(a.channels.into());
-        if let Some(l) = a.lambda {
-            masked = masked.lambda(l);
-            kernel = kernel.lambda(l);
-        }
-        match a.model {
-            ModelKind::Masked | ModelKind::Pixel => masked.check().context("--receptive-field / --lambda")?,
-            ModelKind::PixelKernel => kernel.check().context("--gamma / --lambda / --centres")?,
-        }
-        if a.model != ModelKind::Masked && a.receptive_field != 3 {
-            anyhow::bail!("--receptive-field applies to --model masked only");
-        }
+        let spec = ModelSpec::from_args(&a)?;
         anyhow::ensure!(
             a.data.is_dir(),
             "--data {}: not a folder (expected DIR/trainA and DIR/trainB)",
@@ -58,11 +155,9 @@ impl Train {
         );
         check_writable_file(&a.output, "-o")?;
         Ok(Self {
-            kind: a.model,
+            spec,
             data: a.data,
             load: LoadOptions { size: a.size, normalize: Normalize::from(a.normalize), ..Default::default() },
-            masked,
-            kernel,
             output_mode: a.output_mode.into(),
             expression: a.expression,
             output: a.output,
@@ -75,26 +170,8 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     let t_load = Instant::now();
     let data = PairedDataset::load(&t.data, Split::Train, &t.load)?;
     let load_s = t_load.elapsed().as_secs_f64();
-    if t.kind == ModelKind::Masked {
-        t.masked.check_for_size(data.width, data.height).context("--receptive-field")?;
-    }
     let t_fit = Instant::now();
-    let model = match t.kind {
-        ModelKind::Masked | ModelKind::Pixel => {
-            let sets =
-                if t.masked.channel_mode() == mien_core::models::ChannelMode::Separate { data.channels } else { 1 };
-            let pb = progress::bar((sets * data.height) as u64, "fitting");
-            let m = t.masked.fit_with_progress(&data, &|done, _| pb.set_position(done as u64))?;
-            pb.finish_and_clear();
-            if t.kind == ModelKind::Pixel {
-                // The pixel kind is masked regression with r = 1; only the recorded kind differs.
-                AnyModel::Pixel(m)
-            } else {
-                AnyModel::Masked(m)
-            }
-        }
-        ModelKind::PixelKernel => AnyModel::PixelKernel(t.kernel.fit(&data)?),
-    };
+    let model = t.spec.fit(&data)?;
     let fit_s = t_fit.elapsed().as_secs_f64();
     let params = model.predictor().parameter_count();
     let info = TrainingInfo {
@@ -103,7 +180,17 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         seconds: fit_s,
         expression: t.expression.clone(),
     };
-    let file = ModelFile::new(model, data.normalize, t.output_mode, info);
+    let mut file = ModelFile::new(model, data.normalize, t.output_mode, info);
+    // Aligned datasets (`mien align`) carry their template; the model keeps it
+    // so `mien edit` crops new photos exactly as the training photos were.
+    let template = t.data.join("template.json");
+    if template.is_file() {
+        let text = std::fs::read_to_string(&template).with_context(|| format!("cannot read {}", template.display()))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", template.display()))?;
+        mien_face::align::Template::from_json(&json).with_context(|| format!("{}", template.display()))?;
+        file.meta.alignment = Some(json);
+    }
     file.save(&t.output)?;
     eprintln!(
         "trained {} on {} pairs of {}×{}×{} in {:.2} s (+ {:.2} s loading): {} parameters → {}",

@@ -15,7 +15,7 @@ use crate::models::{ChannelMode, Masked, MaskedParams};
 ///
 /// | Name | Default | Purpose | Range |
 /// |---|---|---|---|
-/// | `lambda` | 1 | ridge penalty λ | > 0 |
+/// | `lambda` | 3 | ridge penalty λ | > 0 |
 /// | `penalize_bias` | true | also penalise the bias | bool |
 /// | `channels` | `separate` | how colour channels share weights | separate, shared, grey |
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -24,7 +24,7 @@ pub struct PixelParams {
 }
 
 impl PixelParams {
-    /// Ridge penalty λ (default 1).
+    /// Ridge penalty λ (default 3).
     pub fn lambda(mut self, lambda: f64) -> Self {
         self.inner = self.inner.lambda(lambda);
         self

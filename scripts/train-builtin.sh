@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Regenerates the built-in models (crates/mien-cli/models/*.safetensors):
+# aligns all of JAFFE (every neutral take × every expression take, no test
+# split) and trains masked regression (r = 3) and the pixel model for each of
+# the six expressions. JAFFE is research-use data: it must sit in
+# ../shared/data/jaffe and never enters this repository; the models trained
+# on it ship with that licence noted in the README.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jaffe=${JAFFE:-../shared/data/jaffe}
+work=${WORK:-target/builtin-data}
+out=crates/mien-cli/models
+# A binary without built-in models bootstraps them.
+cargo build --release -p mien-cli --no-default-features
+mien=target/release/mien
+rm -rf "$work"
+"$mien" align --jaffe "$jaffe" --expression all --pairs-all -o "$work"
+mkdir -p "$out"
+for expr in happy surprise sad angry disgust fear; do
+  "$mien" train --model masked -r 3 --data "$work/$expr" --expression "$expr" -o "$out/masked-$expr.safetensors"
+  "$mien" train --model pixel --data "$work/$expr" --expression "$expr" -o "$out/pixel-$expr.safetensors"
+done
+ls -l "$out"
+cargo build --release -p mien-cli
