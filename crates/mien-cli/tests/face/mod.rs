@@ -1,0 +1,189 @@
+//! `mien align`, `edit`, `score` on real photos. The bundled samples are in the
+//! repository; JAFFE tests need `../shared` and print SKIPPED without it.
+
+use std::path::PathBuf;
+
+use mien_core::image::{self, Image};
+
+use crate::util::{run_expect, Fixture};
+
+fn sample(name: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/samples")).join(name)
+}
+
+fn jaffe() -> Option<PathBuf> {
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/jaffe"));
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: ../shared/data/jaffe not found (JAFFE is shared-only data)");
+        None
+    }
+}
+
+fn load(p: &std::path::Path) -> Image<u8> {
+    image::load(p, Default::default()).unwrap()
+}
+
+#[test]
+fn intensity_zero_returns_the_photo_and_one_changes_the_face() {
+    let fx = Fixture::with_dataset(8, 1);
+    let photo = sample("astronaut.png");
+    let p = photo.to_str().unwrap();
+    run_expect(&["edit", p, "--intensity", "0", "-o", "zero.png"], fx.dir.path(), 0);
+    run_expect(&["edit", p, "-e", "surprise", "-o", "full.png", "--debug-dir", "dbg"], fx.dir.path(), 0);
+    let (orig, zero, full) = (load(&photo), load(&fx.path("zero.png")), load(&fx.path("full.png")));
+    assert_eq!((zero.width(), zero.height(), zero.channels()), (orig.width(), orig.height(), orig.channels()));
+    let worst = orig.data().iter().zip(zero.data()).map(|(&a, &b)| (a as i32 - b as i32).abs()).max().unwrap();
+    assert!(worst <= 1, "intensity 0 changed a pixel by {worst}");
+    let changed = orig.data().iter().zip(full.data()).filter(|(a, b)| a != b).count();
+    let n = orig.data().len();
+    // The face changes, the rest of the photo (most of it) stays bit-exact.
+    assert!(changed > n / 100 && changed < n / 3, "{changed} of {n} values changed");
+    for f in ["full-faces.png", "full-face1-aligned.png", "full-face1-edited.png"] {
+        assert!(fx.path(&format!("dbg/{f}")).is_file(), "{f}");
+    }
+}
+
+#[test]
+fn no_face_exits_1_and_writes_nothing() {
+    let fx = Fixture::with_dataset(8, 1);
+    // A smooth synthetic image: no face anywhere.
+    let plain = Image::from_planar(200, 150, 3, (0..200 * 150 * 3).map(|i| (i % 200) as u8).collect()).unwrap();
+    fx.save("plain.png", &plain);
+    let err = run_expect(&["edit", "plain.png", "-o", "out.png"], fx.dir.path(), 1);
+    assert!(err.contains("no face found"), "{err}");
+    assert!(!fx.path("out.png").exists());
+    // --no-detect edits it as a crop anyway.
+    run_expect(&["edit", "plain.png", "--no-detect", "-o", "out.png"], fx.dir.path(), 0);
+    assert_eq!(load(&fx.path("out.png")).width(), 200);
+}
+
+#[test]
+fn bad_edit_inputs_fail_cleanly() {
+    let fx = Fixture::with_dataset(8, 1);
+    let p = sample("astronaut.png");
+    let p = p.to_str().unwrap();
+    fx.write("corrupt.png", b"\x89PNG\r\n\x1a\nthis is not really a png");
+    for (args, needle) in [
+        (vec!["edit", "corrupt.png", "-o", "o.png"], "cannot decode"),
+        (vec!["edit", p, "-e", "smug", "-o", "o.png"], "unknown"),
+        (vec!["edit", p, "--intensity", "3", "-o", "o.png"], "--intensity"),
+        (vec!["edit", p, "-m", "nonexistent.safetensors", "-o", "o.png"], "neither a built-in model"),
+        (vec!["edit", p, "--face", "0", "-o", "o.png"], "--face"),
+        (vec!["edit", p, "--face", "5", "-o", "o.png"], "only 1 face"),
+        (vec!["edit", p, "-o", "o.jpg"], "PNG"),
+    ] {
+        let err = run_expect(&args, fx.dir.path(), 2);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert!(!fx.path("o.png").exists() && !fx.path("o.jpg").exists());
+    }
+}
+
+#[test]
+fn group_photo_and_border_faces() {
+    let fx = Fixture::with_dataset(8, 1);
+    let s = sample("solvay_1927.png");
+    let err = run_expect(&["edit", s.to_str().unwrap(), "-o", "solvay.png"], fx.dir.path(), 0);
+    assert!(err.contains("edited 29 face(s)"), "{err}");
+    // The astronaut cut so that her face touches the right border.
+    let a = load(&sample("astronaut.png"));
+    let (w, h) = (250, 300);
+    let mut data = Vec::new();
+    for c in 0..3 {
+        for y in 0..h {
+            data.extend_from_slice(&a.plane(c)[y * 512..y * 512 + w]);
+        }
+    }
+    fx.save("border.png", &Image::from_planar(w, h, 3, data).unwrap());
+    run_expect(&["edit", "border.png", "-o", "border-out.png"], fx.dir.path(), 0);
+    assert_eq!(load(&fx.path("border-out.png")).width(), w);
+    // Tiny faces: the group photo shrunk to a quarter has faces under 24 px, skipped with a message.
+    let small = image::resize_bilinear(&load(&s).view(), 416, 284).to_u8();
+    fx.save("small.png", &small);
+    let err = run_expect(&["edit", "small.png", "--min-face", "24", "-o", "small-out.png"], fx.dir.path(), 1);
+    assert!(err.contains("no face found") && err.contains("--min-face"), "{err}");
+    assert!(!fx.path("small-out.png").exists());
+}
+
+#[test]
+fn align_jaffe_counts_and_aligned_model_quality() {
+    let Some(dir) = jaffe() else { return };
+    let fx = Fixture::with_dataset(8, 1);
+    let d = dir.to_str().unwrap();
+    let err = run_expect(
+        &["align", "--jaffe", d, "--expression", "all", "--pairs-all", "--test-subjects", "KA,KL", "-o", "al"],
+        fx.dir.path(),
+        0,
+    );
+    assert!(err.contains("aligned 213 photos") && err.contains("0 skipped"), "{err}");
+    // Every neutral take × every expression take of each subject, counted from the file names.
+    let names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let takes = |subj: &str, code: &str| names.iter().filter(|n| n.starts_with(&format!("{subj}.{code}"))).count();
+    let subjects = ["KA", "KL", "KM", "KR", "MK", "NA", "NM", "TM", "UY", "YM"];
+    for (expr, code) in
+        [("happy", "HA"), ("surprise", "SU"), ("sad", "SA"), ("angry", "AN"), ("disgust", "DI"), ("fear", "FE")]
+    {
+        let count = |test: bool| -> usize {
+            subjects.iter().filter(|s| ["KA", "KL"].contains(s) == test).map(|s| takes(s, "NE") * takes(s, code)).sum()
+        };
+        let (train, test) = (count(false), count(true));
+        assert!(err.contains(&format!("{expr:>9}: {train} train pairs, {test} test pairs")), "{expr}: {err}");
+        let csv = std::fs::read_to_string(fx.path(&format!("al/{expr}/pairs.csv"))).unwrap();
+        assert_eq!(csv.lines().count(), 1 + train + test, "{expr}");
+    }
+    // Leave two subjects out, five times over (disjoint pairs of subjects):
+    // masked r = 3 must beat the identity map and the pixel model on mean test MSE.
+    run_expect(&["align", "--jaffe", d, "--expression", "happy", "--pairs-all", "-o", "all"], fx.dir.path(), 0);
+    let pairs = std::fs::read_to_string(fx.path("all/pairs.csv")).unwrap();
+    let folds = [["KA", "KL"], ["KM", "KR"], ["MK", "NA"], ["NM", "TM"], ["UY", "YM"]];
+    let (mut m_sum, mut p_sum, mut i_sum) = (0.0, 0.0, 0.0);
+    for (k, held) in folds.iter().enumerate() {
+        let fold = fx.path(&format!("fold{k}"));
+        for line in pairs.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let split = if held.contains(&f[0]) { "test" } else { "train" };
+            for side in ["A", "B"] {
+                let to = fold.join(format!("{split}{side}"));
+                std::fs::create_dir_all(&to).unwrap();
+                std::fs::copy(fx.path(&format!("all/train{side}/{}.png", f[3])), to.join(format!("{}.png", f[3])))
+                    .unwrap();
+            }
+        }
+        std::fs::copy(fx.path("all/template.json"), fold.join("template.json")).unwrap();
+        let fd = fold.to_str().unwrap();
+        run_expect(&["train", "--model", "masked", "--data", fd, "-o", "m.safetensors"], fx.dir.path(), 0);
+        run_expect(&["train", "--model", "pixel", "--data", fd, "-o", "p.safetensors"], fx.dir.path(), 0);
+        let out = crate::util::mien()
+            .args(["eval", "-m", "m.safetensors", "-m", "p.safetensors", "--data", fd, "--csv", "e.csv"])
+            .current_dir(fx.dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let csv = std::fs::read_to_string(fx.path("e.csv")).unwrap();
+        let mse = |name: &str| -> f64 {
+            csv.lines()
+                .find(|l| l.starts_with(&format!("{name},")))
+                .unwrap()
+                .split(',')
+                .nth(2)
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        println!("held out {held:?}: identity {:.5}, pixel {:.5}, masked {:.5}", mse("identity"), mse("p"), mse("m"));
+        m_sum += mse("m");
+        p_sum += mse("p");
+        i_sum += mse("identity");
+    }
+    println!(
+        "aligned JAFFE happy, mean over 5 folds: identity {:.5}, pixel {:.5}, masked {:.5}",
+        i_sum / 5.0,
+        p_sum / 5.0,
+        m_sum / 5.0
+    );
+    assert!(m_sum < i_sum && m_sum < p_sum, "masked {m_sum} vs identity {i_sum}, pixel {p_sum} (sums over folds)");
+    let info = crate::util::mien().args(["info", "m.safetensors"]).current_dir(fx.dir.path()).output().unwrap();
+    assert!(String::from_utf8_lossy(&info.stdout).contains("alignment:"), "the template travels with the model");
+}
