@@ -179,21 +179,52 @@ pub struct ApplyArgs {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Model files (repeat for several).
-    #[arg(short = 'm', long = "model", required = true)]
+    /// Model files to score on DIR/testA ↔ DIR/testB (repeat for several).
+    #[arg(short = 'm', long = "model", conflicts_with = "specs")]
     pub models: Vec<PathBuf>,
-    /// Dataset folder with testA/ and testB/.
+    /// Train and score these kinds instead, each with optional hyperparameters:
+    /// `masked:r=3:lambda=3,pixel,omp:nonzeros=5,lsrf:beta=60,ridge,pcr:k=20,kernel-ridge:gamma=10,lasso:alpha=0.001`.
+    #[arg(long = "models", value_name = "SPECS")]
+    pub specs: Option<String>,
+    /// With --models: `holdout` (train on trainA/B, test on testA/B) or `loso`
+    /// (leave one subject out over all pairs; needs DIR/pairs.csv from `mien align`).
+    #[arg(long, value_enum, default_value = "holdout")]
+    pub protocol: Protocol,
+    /// With --models: training-set sizes to sweep, e.g. 5,10,20,all.
+    #[arg(long, value_name = "LIST", default_value = "all")]
+    pub train_sizes: String,
+    /// With --models: resize every image to N×N first.
+    #[arg(long, value_name = "N")]
+    pub size: Option<usize>,
+    /// Target expression for the expression check (default: from DIR/pairs.csv).
+    #[arg(long)]
+    pub expression: Option<String>,
+    /// Skip the expression classifier check.
+    #[arg(long)]
+    pub no_expression_check: bool,
+    /// Dataset folder with testA/ and testB/ (and trainA/, trainB/, pairs.csv for --models).
     #[arg(long)]
     pub data: PathBuf,
     /// Also write the table as CSV.
     #[arg(long)]
     pub csv: Option<PathBuf>,
+    /// Also write the markdown table to a file.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
     /// Write a PNG grid: input | each model | target, one row per test pair.
     #[arg(long)]
     pub grid: Option<PathBuf>,
     /// Most rows in the grid.
     #[arg(long, default_value_t = 8)]
     pub grid_rows: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Protocol {
+    /// The dataset's own train/test split.
+    Holdout,
+    /// Leave one subject out.
+    Loso,
 }
 
 #[derive(Debug, Args)]

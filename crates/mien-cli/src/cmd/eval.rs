@@ -35,6 +35,10 @@ struct Row {
 }
 
 pub fn run(a: EvalArgs) -> Result<ExitCode> {
+    if a.specs.is_some() {
+        return super::protocol::run(a);
+    }
+    anyhow::ensure!(!a.models.is_empty(), "give model files with -m, or kinds to train with --models");
     if let Some(p) = &a.csv {
         check_writable_file(p, "--csv")?;
     }
@@ -98,7 +102,7 @@ pub fn run(a: EvalArgs) -> Result<ExitCode> {
             row.push(&pair.target);
             lines.push(side_by_side(&row));
         }
-        image::save_png(&stack(&lines), p)?;
+        image::save_png(&stack_images(&lines.iter().collect::<Vec<_>>()), p)?;
         eprintln!("wrote {}", p.display());
     }
     Ok(ExitCode::SUCCESS)
@@ -143,14 +147,15 @@ fn resize_to(img: &Image<u8>, w: usize, h: usize) -> Image<u8> {
     }
 }
 
-fn stack(lines: &[Image<u8>]) -> Image<u8> {
+/// Places images top to bottom (left-aligned; grey ones are made RGB if any is colour).
+pub fn stack_images(lines: &[&Image<u8>]) -> Image<u8> {
     let w = lines.iter().map(|l| l.width()).max().unwrap_or(0);
     let c = lines.iter().map(|l| l.channels()).max().unwrap_or(1);
     let h: usize = lines.iter().map(|l| l.height()).sum();
     let mut out = Image::new(w, h, c);
     let mut y0 = 0;
     for l in lines {
-        let l = if c == 3 { l.to_rgb() } else { l.clone() };
+        let l = if c == 3 { l.to_rgb() } else { (*l).clone() };
         for ch in 0..c {
             for y in 0..l.height() {
                 let src = &l.plane(ch)[y * l.width()..(y + 1) * l.width()];

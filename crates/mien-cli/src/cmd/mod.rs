@@ -18,6 +18,7 @@ mod eval;
 mod faces;
 mod info;
 mod interop;
+mod protocol;
 mod score;
 mod train;
 
