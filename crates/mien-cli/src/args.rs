@@ -175,6 +175,10 @@ pub struct ApplyArgs {
     /// Write input|output side by side.
     #[arg(long)]
     pub side_by_side: bool,
+    /// Reproduce the reference implementations' pipeline (implies --resize;
+    /// the resized image is rounded to 8 bits as OpenCV's resize does).
+    #[arg(long)]
+    pub reference_pipeline: bool,
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,10 @@ pub struct ApplyOptions {
     pub resize: bool,
     /// Override the model's output mode.
     pub output_mode: Option<OutputMode>,
+    /// Reproduce the reference implementations' pipeline exactly: the resized
+    /// image is rounded to 8 bits before normalisation, as OpenCV's `resize`
+    /// on an 8-bit image returns it.
+    pub reference_pipeline: bool,
 }
 
 /// Applies a model to one image at the model's size. The result has the
@@ -42,7 +46,12 @@ pub fn apply_f32(model: &ModelFile, img: &Image<u8>, path: &Path, opts: ApplyOpt
                 ),
             });
         }
-        resize_bilinear(&img.view(), w, h)
+        let resized = resize_bilinear(&img.view(), w, h);
+        if opts.reference_pipeline {
+            resized.to_u8().to_f32()
+        } else {
+            resized
+        }
     } else {
         img.to_f32()
     };

@@ -25,7 +25,11 @@ pub fn run(a: ApplyArgs) -> Result<ExitCode> {
         );
     }
     check_writable_dir(&a.output).context("-o")?;
-    let opts = ApplyOptions { resize: a.resize, output_mode: a.output_mode.map(Into::into) };
+    let opts = ApplyOptions {
+        resize: a.resize || a.reference_pipeline,
+        output_mode: a.output_mode.map(Into::into),
+        reference_pipeline: a.reference_pipeline,
+    };
     let outputs: Vec<(PathBuf, Image<u8>)> = a
         .inputs
         .par_iter()

@@ -134,7 +134,7 @@ impl Editor {
 
     /// Runs the model on a crop and blends by intensity; returns 0..255 values at the crop's size.
     pub fn edit_crop(&self, crop: &Image<u8>, path: &Path) -> Result<Image<f32>> {
-        let pred = pipeline::apply_f32(&self.model, crop, path, ApplyOptions { resize: true, output_mode: None })?;
+        let pred = pipeline::apply_f32(&self.model, crop, path, ApplyOptions { resize: true, ..Default::default() })?;
         let pred = if pred.width() != crop.width() || pred.height() != crop.height() {
             image::resize_bilinear(&pred.view(), crop.width(), crop.height())
         } else {

@@ -70,7 +70,7 @@ pub fn run(a: EvalArgs) -> Result<ExitCode> {
             .pairs
             .iter()
             .map(|p| {
-                pipeline::apply(model, &p.input, p.name.as_ref(), ApplyOptions { resize: true, output_mode: None })
+                pipeline::apply(model, &p.input, p.name.as_ref(), ApplyOptions { resize: true, ..Default::default() })
             })
             .collect::<Result<_, _>>()
             .with_context(|| format!("applying {}", path.display()))?;
