@@ -59,7 +59,7 @@ pub struct FlowSettings {
 
 impl Default for FlowSettings {
     fn default() -> Self {
-        Self { levels: 4, warps: 6, sweeps: 40, smoothness: 0.002, magnitude: 1e-6 }
+        Self { levels: 4, warps: 6, sweeps: 40, smoothness: 0.05, magnitude: 1e-6 }
     }
 }
 

@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod au;
+pub mod data;
 pub mod error;
 pub mod flow;
 pub mod model;

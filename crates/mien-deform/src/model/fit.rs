@@ -101,7 +101,8 @@ impl DeformParams {
                         planes[o * d + i] = per_pixel[i * k1 + o];
                     }
                 }
-                planes[(k1 / 2) * d..(k1 / 2 + 1) * d].iter_mut().for_each(|v| *v -= 1.0);
+                let centre = (r * r) / 2;
+                planes[centre * d..(centre + 1) * d].iter_mut().for_each(|v| *v -= 1.0);
             }
             model.texture = texture;
         }
