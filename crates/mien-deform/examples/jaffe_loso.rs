@@ -51,6 +51,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         model.flow_limits()
     );
 
+    let bytes = mien_deform::DeformFile::new(model, Default::default(), None).to_bytes()?;
+    println!("model file: {:.2} MB", bytes.len() as f64 / 1e6);
+
     let subjects: BTreeSet<String> = all[0].data.pairs.iter().map(|p| subject_of(&p.name).to_string()).collect();
     // [expr] → (input mse, motion mse, deform ssim, masked ssim, n)
     let mut acc = vec![[0.0f64; 5]; all.len()];
