@@ -469,6 +469,33 @@ fn corrupt(path: impl AsRef<Path>, reason: impl ToString) -> Error {
     Error::CorruptModel { path: path.as_ref().to_path_buf(), reason: reason.to_string() }
 }
 
+/// Serialises `f32` tensors with a model's metadata in the shared format, for
+/// model kinds that live in other crates (e.g. `deform` in `mien-deform`): the
+/// same `__metadata__` keys as [`ModelFile::to_bytes`], so [`ModelFile::read_meta`]
+/// reads their header and the CLI can dispatch on `meta.kind`.
+pub fn f32_tensors_to_bytes(meta: &ModelMeta, tensors: &[(&str, Vec<usize>, &[f32])]) -> Result<Vec<u8>> {
+    let bytes: Vec<(&str, Vec<usize>, Vec<u8>)> =
+        tensors.iter().map(|(n, s, v)| (*n, s.clone(), v.iter().flat_map(|x| x.to_le_bytes()).collect())).collect();
+    let views = bytes
+        .iter()
+        .map(|(n, s, b)| Ok((*n, TensorView::new(Dtype::F32, s.clone(), b).map_err(|e| corrupt("<memory>", e))?)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut info = HashMap::new();
+    info.insert("format".to_string(), FORMAT_TAG.to_string());
+    info.insert("format_version".to_string(), meta.format_version.to_string());
+    info.insert("kind".to_string(), meta.kind.clone());
+    info.insert("mien".to_string(), serde_json::to_string(meta).expect("metadata serialises"));
+    safetensors::serialize(views, Some(info)).map_err(|e| corrupt("<memory>", e))
+}
+
+/// Reads `f32` tensors of exact shapes from a model file's bytes (check the
+/// header with [`ModelFile::read_meta`] first); any missing or misshapen
+/// tensor is a [`Error::CorruptModel`] naming it.
+pub fn read_f32_tensors(bytes: &[u8], path: &Path, wanted: &[(&str, &[usize])]) -> Result<Vec<Vec<f32>>> {
+    let st = SafeTensors::deserialize(bytes).map_err(|e| corrupt(path, e))?;
+    wanted.iter().map(|(name, shape)| tensor_f32(&st, name, shape, path)).collect()
+}
+
 /// Parses the safetensors header by hand so that "not a safetensors file",
 /// "not a mien model" and "a truncated mien model" get different messages.
 fn read_header_metadata(bytes: &[u8], path: &Path) -> Result<HashMap<String, String>> {

@@ -1,0 +1,59 @@
+//! The error type of the deform crate, grouped by whose fault it is.
+
+/// A deform-crate result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in `mien-deform`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // ---- bad AU input -----------------------------------------------------
+    /// An AU list entry is not of the form `AUn=value`.
+    #[error("`{entry}` is not an AU setting; write e.g. AU12=0.8,AU6=0.5")]
+    AuSyntax {
+        /// The offending entry.
+        entry: String,
+    },
+    /// An AU number that is not among the supported ones.
+    #[error("unknown action unit `{name}`; supported: {}", crate::au::supported_list())]
+    UnknownAu {
+        /// The name as given.
+        name: String,
+    },
+    /// An AU intensity outside [0, 1] (or not a number).
+    #[error("AU{au} = {value}: intensities must lie in [0, 1]")]
+    AuOutOfRange {
+        /// The AU number.
+        au: u8,
+        /// The value as given.
+        value: String,
+    },
+    /// The same AU given twice.
+    #[error("AU{au} is given twice; give each action unit once")]
+    DuplicateAu {
+        /// The AU number.
+        au: u8,
+    },
+    /// An expression name without a prototype.
+    #[error("unknown expression `{name}`; use one of {}", crate::au::expression_list())]
+    UnknownExpression {
+        /// The name as given.
+        name: String,
+    },
+    /// A scale factor that is negative or not finite.
+    #[error("intensity {0} must be a finite number ≥ 0")]
+    BadIntensity(f32),
+
+    // ---- bad training data ------------------------------------------------
+    /// No training groups, or a group with no pairs.
+    #[error("no training pairs: {0}")]
+    NoTrainingData(String),
+    /// Training groups disagree (size, channels).
+    #[error("{0}")]
+    Incompatible(String),
+
+    // ---- from the core crate (images, parameters, model files, I/O) --------
+    /// A core error (parameters, images, model files, I/O).
+    #[error(transparent)]
+    Core(#[from] mien_core::Error),
+}
