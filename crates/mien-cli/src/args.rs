@@ -61,6 +61,9 @@ pub enum ModelKind {
     Pcr,
     /// RBF kernel ridge regression on whole images.
     KernelRidge,
+    /// Deformation: AU-conditioned flow basis + texture, trained on every
+    /// expression of an aligned folder (`mien align --expression all`).
+    Deform,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -273,9 +276,15 @@ pub struct EditArgs {
     /// Target expression: happy, surprise, sad, angry, disgust, fear.
     #[arg(short = 'e', long, default_value = "happy")]
     pub expression: String,
-    /// How far to go: 0 returns the photo, 1 the model's full output.
+    /// How far to go: 0 returns the photo, 1 the model's full output (for -m deform: scales the AU vector).
     #[arg(long, default_value_t = 1.0)]
     pub intensity: f32,
+    /// Action Unit intensities instead of an expression (-m deform), e.g. AU12=0.8,AU6=0.5.
+    #[arg(long, value_name = "LIST")]
+    pub au: Option<String>,
+    /// Write a strip of the edit at these intensities side by side, e.g. 0,0.25,0.5,0.75,1 (one photo).
+    #[arg(long, value_name = "LIST")]
+    pub sweep: Option<String>,
     /// A built-in model (`masked`, `pixel`) or a model file.
     #[arg(short = 'm', long, default_value = "masked")]
     pub model: String,

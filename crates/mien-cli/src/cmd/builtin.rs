@@ -1,13 +1,15 @@
 //! The default models compiled into the binary: masked regression (r = 3)
-//! and the linear pixel model for each of the six expressions, trained on all
-//! of aligned JAFFE (research-use data; see the README). Regenerate them with
+//! and the linear pixel model for each of the six expressions, and one
+//! AU-conditioned deformation model, all trained on all of aligned JAFFE
+//! (research-use data; see the README). Regenerate them with
 //! `scripts/train-builtin.sh`.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use mien_core::labels::EXPRESSIONS;
-use mien_core::model_file::ModelFile;
+use mien_core::model_file::{ModelFile, ModelMeta};
+use mien_deform::DeformFile;
 
 #[cfg(feature = "builtin-models")]
 macro_rules! builtin {
@@ -31,6 +33,7 @@ pub const BUILTIN: &[(&str, &str, &[u8])] = builtin![
     "pixel" / "angry",
     "pixel" / "disgust",
     "pixel" / "fear",
+    "deform" / "all",
 ];
 
 /// Without the `builtin-models` feature (used to bootstrap the models themselves) there are none.
@@ -38,7 +41,37 @@ pub const BUILTIN: &[(&str, &str, &[u8])] = builtin![
 pub const BUILTIN: &[(&str, &str, &[u8])] = &[];
 
 /// Names accepted by `-m` besides file paths.
-pub const KINDS: [&str; 2] = ["masked", "pixel"];
+pub const KINDS: [&str; 3] = ["masked", "pixel", "deform"];
+
+/// A model `edit` can run: a per-expression image-to-image model, or the
+/// AU-conditioned deformation model.
+#[derive(Clone, Debug)]
+pub enum EditModel {
+    /// masked, pixel, … (one expression per model).
+    Local(ModelFile),
+    /// deform (any AU vector).
+    Deform(DeformFile),
+}
+
+impl EditModel {
+    /// The model's metadata.
+    pub fn meta(&self) -> &ModelMeta {
+        match self {
+            EditModel::Local(m) => &m.meta,
+            EditModel::Deform(m) => &m.meta,
+        }
+    }
+
+    /// Parses model-file bytes of any kind.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
+        let meta = ModelFile::read_meta(bytes, path)?;
+        Ok(if meta.kind == "deform" {
+            EditModel::Deform(DeformFile::from_bytes(bytes, path)?)
+        } else {
+            EditModel::Local(ModelFile::from_bytes(bytes, path)?)
+        })
+    }
+}
 
 /// Checks an expression name.
 pub fn check_expression(expression: &str) -> Result<()> {
@@ -51,15 +84,18 @@ pub fn check_expression(expression: &str) -> Result<()> {
     )
 }
 
-/// A built-in model by kind and expression, or a model file.
-pub fn resolve(model: &str, expression: &str) -> Result<ModelFile> {
+/// A built-in model by kind (and expression, for the per-expression kinds), or a model file.
+pub fn resolve(model: &str, expression: &str) -> Result<EditModel> {
     if KINDS.contains(&model) {
-        check_expression(expression)?;
+        let key = if model == "deform" { "all" } else { expression };
+        if model != "deform" {
+            check_expression(expression)?;
+        }
         let (_, _, bytes) = BUILTIN
             .iter()
-            .find(|(k, e, _)| *k == model && *e == expression)
-            .ok_or_else(|| anyhow::anyhow!("no built-in {model} model for {expression}"))?;
-        return Ok(ModelFile::from_bytes(bytes, Path::new(&format!("<built-in {model}-{expression}>")))?);
+            .find(|(k, e, _)| *k == model && *e == key)
+            .ok_or_else(|| anyhow::anyhow!("no built-in {model} model for {expression} in this build"))?;
+        return EditModel::from_bytes(bytes, Path::new(&format!("<built-in {model}-{key}>")));
     }
     let path = Path::new(model);
     anyhow::ensure!(
@@ -67,5 +103,6 @@ pub fn resolve(model: &str, expression: &str) -> Result<ModelFile> {
         "-m {model}: neither a built-in model ({}) nor an existing model file",
         KINDS.join(", ")
     );
-    ModelFile::load(path).with_context(|| format!("-m {model}"))
+    let bytes = std::fs::read(path).with_context(|| format!("-m {model}"))?;
+    EditModel::from_bytes(&bytes, path).with_context(|| format!("-m {model}"))
 }

@@ -13,12 +13,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use mien_core::image::{self, DecodeLimits, Image};
-use mien_core::model_file::ModelFile;
+use mien_core::normalize::OutputMode;
 use mien_core::pipeline::{self, ApplyOptions};
+use mien_deform::AuVector;
 use mien_face::align::{align_face, landmarks_to_crop, paste_back, Template};
 
+use super::builtin::{self, EditModel};
+use super::check_writable_dir;
 use super::faces::{detect_options, FaceFinder, Found, NoFace};
-use super::{builtin, check_writable_dir};
 use crate::args::EditArgs;
 
 /// Which faces to edit.
@@ -29,8 +31,11 @@ pub enum FaceChoice {
 }
 
 /// Checked settings shared with `demo`.
+#[derive(Clone)]
 pub struct Editor {
-    pub model: ModelFile,
+    pub model: EditModel,
+    /// The deformation model's target at intensity 1 (its expression's prototype, or `--au`).
+    pub au: Option<AuVector>,
     pub template: Template,
     pub intensity: f32,
     pub faces: FaceChoice,
@@ -54,6 +59,8 @@ pub struct Edited {
     pub image: Image<u8>,
     pub faces: Vec<Found>,
     pub crops: Vec<(Image<u8>, Image<u8>)>,
+    /// Motion-only crops of a deformation model, one per face.
+    pub deformed: Vec<Image<u8>>,
 }
 
 impl Editor {
@@ -70,11 +77,34 @@ impl Editor {
             "--intensity {intensity}: must be between 0 (unchanged) and 1 (full expression)"
         );
         let model = builtin::resolve(model, expression)?;
-        let template = match &model.meta.alignment {
-            Some(j) => Template::from_json(j).context("the model's alignment template")?,
-            None => Template::canonical(model.meta.width),
+        let au = match &model {
+            EditModel::Deform(_) => {
+                builtin::check_expression(expression)?;
+                Some(AuVector::from_expression(expression)?)
+            }
+            EditModel::Local(_) => None,
         };
-        Ok(Self { model, template, intensity, faces, min_face })
+        let meta = model.meta();
+        let template = match &meta.alignment {
+            Some(j) => Template::from_json(j).context("the model's alignment template")?,
+            None => Template::canonical(meta.width),
+        };
+        Ok(Self { model, au, template, intensity, faces, min_face })
+    }
+
+    /// Targets an Action Unit vector instead of the expression's prototype (deformation models only).
+    pub fn with_au(mut self, au: AuVector) -> Result<Self> {
+        anyhow::ensure!(
+            matches!(self.model, EditModel::Deform(_)),
+            "--au needs a model conditioned on Action Units: use -m deform"
+        );
+        self.au = Some(au);
+        Ok(self)
+    }
+
+    /// The same editor at another intensity.
+    pub fn at_intensity(&self, intensity: f32) -> Self {
+        Self { intensity, ..self.clone() }
     }
 
     /// Edits one decoded photo: finds its faces, then edits them.
@@ -117,33 +147,64 @@ impl Editor {
     pub fn edit_faces(&self, img: &Image<u8>, faces: Vec<Found>, path: &Path, t: &mut Timings) -> Result<Edited> {
         let mut out = img.clone();
         let mut crops = Vec::new();
+        let mut deformed_crops = Vec::new();
         for f in &faces {
             let start = Instant::now();
             let aligned = align_face(img, &f.landmarks, &self.template)?;
             t.align += start.elapsed();
             let start = Instant::now();
-            let edited = self.edit_crop(&aligned.crop, path)?;
+            let (edited, deformed) = self.edit_crop_full(&aligned.crop, path)?;
             t.synthesise += start.elapsed();
+            if let Some(d) = deformed {
+                deformed_crops.push(d.to_u8());
+            }
             let start = Instant::now();
             out = paste_back(&out, &edited, &aligned.crop, &aligned.transform, &f.landmarks)?;
             t.paste += start.elapsed();
             crops.push((aligned.crop, edited.to_u8()));
         }
-        Ok(Edited { image: out, faces, crops })
+        Ok(Edited { image: out, faces, crops, deformed: deformed_crops })
     }
 
     /// Runs the model on a crop and blends by intensity; returns 0..255 values at the crop's size.
     pub fn edit_crop(&self, crop: &Image<u8>, path: &Path) -> Result<Image<f32>> {
-        let pred = pipeline::apply_f32(&self.model, crop, path, ApplyOptions { resize: true, ..Default::default() })?;
-        let pred = if pred.width() != crop.width() || pred.height() != crop.height() {
-            image::resize_bilinear(&pred.view(), crop.width(), crop.height())
-        } else {
-            pred
+        Ok(self.edit_crop_full(crop, path)?.0)
+    }
+
+    /// As [`Self::edit_crop`], also returning the motion-only ("deformed") crop of a deformation model.
+    pub fn edit_crop_full(&self, crop: &Image<u8>, path: &Path) -> Result<(Image<f32>, Option<Image<f32>>)> {
+        let fit = |img: Image<f32>| {
+            if img.width() != crop.width() || img.height() != crop.height() {
+                image::resize_bilinear(&img.view(), crop.width(), crop.height())
+            } else {
+                img
+            }
         };
-        let base = if pred.channels() != crop.channels() { crop.to_rgb() } else { crop.clone() };
-        let a = self.intensity;
-        let data = base.data().iter().zip(pred.data()).map(|(&x, &y)| x as f32 + a * (y - x as f32)).collect();
-        Ok(Image::from_planar(pred.width(), pred.height(), pred.channels(), data).expect("same shape"))
+        match &self.model {
+            EditModel::Local(model) => {
+                let pred =
+                    fit(pipeline::apply_f32(model, crop, path, ApplyOptions { resize: true, ..Default::default() })?);
+                let base = if pred.channels() != crop.channels() { crop.to_rgb() } else { crop.clone() };
+                let a = self.intensity;
+                let data = base.data().iter().zip(pred.data()).map(|(&x, &y)| x as f32 + a * (y - x as f32)).collect();
+                Ok((Image::from_planar(pred.width(), pred.height(), pred.channels(), data).expect("same shape"), None))
+            }
+            EditModel::Deform(file) => {
+                let (w, h) = file.model.size();
+                let mut x = if crop.width() != w || crop.height() != h {
+                    image::resize_bilinear(&crop.view(), w, h)
+                } else {
+                    crop.to_f32()
+                };
+                let norm = file.meta.normalize.apply_in_place(&mut x, path)?;
+                // The intensity scales the target AU vector: 0 is no motion and no texture change.
+                let au = self.au.unwrap_or_default().scaled(self.intensity);
+                let e = file.model.predict(&x.view(), &au)?;
+                let out = OutputMode::Clip.to_pixels(&e.output, norm);
+                let deformed = OutputMode::Clip.to_pixels(&e.deformed, norm);
+                Ok((fit(out), Some(fit(deformed))))
+            }
+        }
     }
 }
 
@@ -158,7 +219,28 @@ pub fn run(a: EditArgs) -> Result<ExitCode> {
     if let Some(m) = a.min_face {
         anyhow::ensure!(m >= 8, "--min-face {m}: must be at least 8 pixels");
     }
-    let editor = Editor::new(&a.model, &a.expression, a.intensity, faces, a.min_face)?;
+    let mut editor = Editor::new(&a.model, &a.expression, a.intensity, faces, a.min_face)?;
+    if let Some(list) = &a.au {
+        editor = editor.with_au(mien_deform::parse_au_list(list).context("--au")?)?;
+    }
+    let sweep: Option<Vec<f32>> = a
+        .sweep
+        .as_deref()
+        .map(|list| {
+            list.split(',')
+                .map(|v| {
+                    v.trim()
+                        .parse::<f32>()
+                        .ok()
+                        .filter(|x| (0.0..=1.0).contains(x))
+                        .ok_or_else(|| anyhow::anyhow!("--sweep: `{v}` is not an intensity between 0 and 1"))
+                })
+                .collect::<Result<Vec<_>>>()
+        })
+        .transpose()?;
+    if sweep.is_some() {
+        anyhow::ensure!(a.photos.len() == 1, "--sweep writes one strip: give one photo");
+    }
     let single = a.photos.len() == 1;
     let targets: Vec<PathBuf> = if single && a.output.extension().is_some() {
         let ext = a.output.extension().unwrap_or_default().to_string_lossy().to_lowercase();
@@ -183,14 +265,34 @@ pub fn run(a: EditArgs) -> Result<ExitCode> {
         let start = Instant::now();
         let img = image::load(path, DecodeLimits::default())?;
         t.decode += start.elapsed();
-        let edited = match &finder {
-            None => {
-                let start = Instant::now();
-                let out = editor.edit_crop(&img, path)?;
-                t.synthesise += start.elapsed();
-                Edited { image: out.to_u8(), faces: Vec::new(), crops: Vec::new() }
+        let edit_at = |ed: &Editor, t: &mut Timings, faces: Option<Vec<Found>>| -> Result<Edited> {
+            match (&finder, faces) {
+                (Some(_), Some(faces)) => ed.edit_faces(&img, faces, path, t),
+                (Some(f), None) => ed.edit(f, &img, path, t),
+                (None, _) => {
+                    let start = Instant::now();
+                    let out = ed.edit_crop(&img, path)?;
+                    t.synthesise += start.elapsed();
+                    Ok(Edited { image: out.to_u8(), faces: Vec::new(), crops: Vec::new(), deformed: Vec::new() })
+                }
             }
-            Some(f) => editor.edit(f, &img, path, &mut t)?,
+        };
+        let edited = match &sweep {
+            None => edit_at(&editor, &mut t, None)?,
+            Some(alphas) => {
+                let faces = match &finder {
+                    Some(f) => Some(editor.find_faces(f, &img, path, &mut t)?),
+                    None => None,
+                };
+                let strips: Vec<Edited> = alphas
+                    .iter()
+                    .map(|&al| edit_at(&editor.at_intensity(al), &mut t, faces.clone()))
+                    .collect::<Result<_>>()?;
+                let refs: Vec<&Image<u8>> = strips.iter().map(|e| &e.image).collect();
+                let strip = super::apply::side_by_side(&refs);
+                let last = strips.into_iter().last().expect("at least one intensity");
+                Edited { image: strip, ..last }
+            }
         };
         results.push((img, edited));
     }
@@ -240,6 +342,9 @@ fn write_debug(dir: &Path, target: &Path, img: &Image<u8>, e: &Edited, template:
         }
         image::save_png(&c, &dir.join(format!("{stem}-face{}-aligned.png", i + 1)))?;
         image::save_png(edited, &dir.join(format!("{stem}-face{}-edited.png", i + 1)))?;
+        if let Some(d) = e.deformed.get(i) {
+            image::save_png(d, &dir.join(format!("{stem}-face{}-deformed.png", i + 1)))?;
+        }
     }
     Ok(())
 }

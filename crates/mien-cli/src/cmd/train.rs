@@ -64,6 +64,9 @@ impl ModelSpec {
             };
         }
         let spec = match a.model {
+            ModelKind::Deform => anyhow::bail!(
+                "deform trains on every expression at once: use `mien train --model deform --data ALIGNED_DIR`"
+            ),
             ModelKind::Masked => ModelSpec::Masked(masked(a.receptive_field)),
             ModelKind::Pixel => ModelSpec::Pixel(masked(1)),
             ModelKind::PixelKernel => ModelSpec::PixelKernel(with_lambda!(PixelKernelParams::default()
@@ -166,6 +169,9 @@ impl Train {
 }
 
 pub fn run(args: TrainArgs) -> Result<ExitCode> {
+    if args.model == ModelKind::Deform {
+        return run_deform(args);
+    }
     let t = Train::from_args(args)?;
     let t_load = Instant::now();
     let data = PairedDataset::load(&t.data, Split::Train, &t.load)?;
@@ -203,6 +209,49 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
         load_s,
         params,
         t.output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--model deform`: one model over every expression folder of an aligned
+/// dataset (`DIR/<expression>/trainA|trainB`), each expression's pairs
+/// labelled with its prototype Action Units.
+fn run_deform(a: TrainArgs) -> Result<ExitCode> {
+    anyhow::ensure!(
+        a.data.is_dir(),
+        "--data {}: not a folder (expected the output of `mien align --expression all`)",
+        a.data.display()
+    );
+    check_writable_file(&a.output, "-o")?;
+    let opts = LoadOptions { size: a.size, normalize: Normalize::MinMax, ..Default::default() };
+    let t_load = Instant::now();
+    let groups_data = mien_deform::data::load_aligned(&a.data, Split::Train, &opts)?;
+    let load_s = t_load.elapsed().as_secs_f64();
+    let groups: Vec<mien_deform::AuGroup<'_>> = groups_data.iter().map(|g| g.group()).collect();
+    let t_fit = Instant::now();
+    let model = mien_deform::DeformParams::default().fit(&groups)?;
+    let fit_s = t_fit.elapsed().as_secs_f64();
+    let pairs: usize = groups_data.iter().map(|g| g.data.len()).sum();
+    let alignment = groups_data
+        .iter()
+        .map(|g| a.data.join(&g.name).join("template.json"))
+        .find(|p| p.is_file())
+        .map(|p| -> Result<serde_json::Value> {
+            let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p)?)
+                .with_context(|| format!("{}: not valid JSON", p.display()))?;
+            mien_face::align::Template::from_json(&json).with_context(|| p.display().to_string())?;
+            Ok(json)
+        })
+        .transpose()?;
+    let source = a.data.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let info = TrainingInfo { pairs, source, seconds: fit_s, expression: Some("all".into()) };
+    let file = mien_deform::DeformFile::new(model, info, alignment);
+    file.save(&a.output)?;
+    eprintln!(
+        "trained deform on {pairs} pairs over {} expressions ({}) in {fit_s:.2} s (+ {load_s:.2} s loading) → {}",
+        groups_data.len(),
+        groups_data.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", "),
+        a.output.display()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -187,3 +187,47 @@ fn align_jaffe_counts_and_aligned_model_quality() {
     let info = crate::util::mien().args(["info", "m.safetensors"]).current_dir(fx.dir.path()).output().unwrap();
     assert!(String::from_utf8_lossy(&info.stdout).contains("alignment:"), "the template travels with the model");
 }
+
+#[test]
+fn deform_edits_with_aus_sweeps_and_rejects_bad_au_lists() {
+    let fx = Fixture::with_dataset(8, 1);
+    let photo = sample("astronaut.png");
+    let p = photo.to_str().unwrap();
+    run_expect(&["edit", p, "-m", "deform", "-e", "happy", "--intensity", "0", "-o", "zero.png"], fx.dir.path(), 0);
+    let (orig, zero) = (load(&photo), load(&fx.path("zero.png")));
+    assert!(
+        orig.data().iter().zip(zero.data()).all(|(&a, &b)| (a as i32 - b as i32).abs() <= 1),
+        "α = 0 keeps the photo"
+    );
+    run_expect(
+        &["edit", p, "-m", "deform", "--au", "AU12=0.8,AU6=0.5", "-o", "au.png", "--debug-dir", "dbg"],
+        fx.dir.path(),
+        0,
+    );
+    assert!(fx.path("dbg/au-face1-deformed.png").is_file(), "the motion-only image is written");
+    run_expect(
+        &["edit", p, "-m", "deform", "-e", "surprise", "--sweep", "0,0.5,1", "-o", "strip.png"],
+        fx.dir.path(),
+        0,
+    );
+    let strip = load(&fx.path("strip.png"));
+    assert_eq!((strip.width(), strip.height()), (3 * orig.width(), orig.height()));
+    // The strip's first panel is the photo, the last differs from it.
+    let panel = |k: usize, c: usize, y: usize, x: usize| strip.plane(c)[y * strip.width() + k * orig.width() + x];
+    let diff = |k: usize| {
+        (0..orig.height())
+            .step_by(4)
+            .flat_map(|y| (0..orig.width()).step_by(4).map(move |x| (y, x)))
+            .filter(|&(y, x)| (panel(k, 0, y, x) as i32 - orig.plane(0)[y * orig.width() + x] as i32).abs() > 1)
+            .count()
+    };
+    assert_eq!(diff(0), 0);
+    assert!(diff(2) > diff(1) && diff(1) > 0, "more change at higher intensity: {} vs {}", diff(2), diff(1));
+    for (list, needle) in [("AU99=0.5", "AU99"), ("AU12=1.5", "[0, 1]"), ("AU12=0.5,AU12=0.7", "given twice")] {
+        let err = run_expect(&["edit", p, "-m", "deform", "--au", list, "-o", "bad.png"], fx.dir.path(), 2);
+        assert!(err.to_lowercase().contains(&needle.to_lowercase()), "{list}: {err}");
+    }
+    let err = run_expect(&["edit", p, "-m", "masked", "--au", "AU12=0.5", "-o", "bad.png"], fx.dir.path(), 2);
+    assert!(err.contains("-m deform"), "{err}");
+    assert!(!fx.path("bad.png").exists());
+}
