@@ -142,7 +142,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 20)]
     pub components: usize,
     /// ℓ1 penalty α for `lasso`.
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = 1e-2)]
     pub alpha: f64,
     /// Input normalisation.
     #[arg(long, value_enum, default_value = "minmax")]

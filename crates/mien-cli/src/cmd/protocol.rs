@@ -65,7 +65,7 @@ fn parse_specs(text: &str) -> Result<Vec<Entry>> {
                 nonzeros: 5,
                 beta: 60.0,
                 components: 20,
-                alpha: 1e-3,
+                alpha: 1e-2,
                 normalize: NormalizeArg::Minmax,
                 output_mode: OutputModeArg::Clip,
                 expression: None,

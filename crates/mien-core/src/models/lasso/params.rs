@@ -10,7 +10,7 @@ use crate::models::ChannelMode;
 ///
 /// | Name | Default | Purpose | Range |
 /// |---|---|---|---|
-/// | `alpha` | 0.001 | ℓ1 penalty α (objective scaled by 1/2n, as scikit-learn) | > 0, finite |
+/// | `alpha` | 0.01 | ℓ1 penalty α (objective scaled by 1/2n, as scikit-learn) | > 0, finite |
 /// | `path_len` | 8 | α values on the warm-start path from α_max down to α (1: straight at α) | 1 ≤ len ≤ 100 |
 /// | `tolerance` | 1e-5 | stop a descent when no weight moves more than this | > 0 |
 /// | `max_sweeps` | 1000 | coordinate sweeps per path step at most | ≥ 1 |
@@ -26,12 +26,12 @@ pub struct LassoParams {
 
 impl Default for LassoParams {
     fn default() -> Self {
-        Self { alpha: 1e-3, path_len: 8, tolerance: 1e-5, max_sweeps: 1000, channels: ChannelMode::Shared }
+        Self { alpha: 1e-2, path_len: 8, tolerance: 1e-5, max_sweeps: 1000, channels: ChannelMode::Shared }
     }
 }
 
 impl LassoParams {
-    /// ℓ1 penalty α (default 0.001).
+    /// ℓ1 penalty α (default 0.01; on aligned JAFFE at 64×64, 0.003 takes 13× longer and scores worse).
     pub fn alpha(mut self, alpha: f64) -> Self {
         self.alpha = alpha;
         self
