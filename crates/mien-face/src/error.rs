@@ -44,7 +44,25 @@ pub enum Error {
         height: usize,
     },
 
+    /// Landmarks (or points derived from them) cannot define an alignment.
+    #[error("cannot align: {0}; pass the 68 landmarks of one face from Landmarker::landmarks")]
+    BadLandmarks(String),
+    /// A crop handed to `paste_back` does not match the photo or the other crop.
+    #[error("the {what} is {}×{}×{} (width×height×channels) but {}×{}×{} was expected; paste the crop align_face made, with the photo's channel count", actual.0, actual.1, actual.2, expected.0, expected.1, expected.2)]
+    CropMismatch {
+        /// Which crop.
+        what: &'static str,
+        /// Expected width, height, channels.
+        expected: (usize, usize, usize),
+        /// Actual width, height, channels.
+        actual: (usize, usize, usize),
+    },
+
     // ---- bad parameters -------------------------------------------------
+    /// An alignment template is invalid (wrong point count, size out of range).
+    #[error("invalid alignment template: {0}; use Template::canonical or the template stored with the model")]
+    BadTemplate(String),
+
     /// An option is out of range.
     #[error("invalid {name} = {value}: {expected}")]
     InvalidParam {

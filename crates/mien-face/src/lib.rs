@@ -4,13 +4,16 @@
 //!
 //! [`detect_faces`] finds boxes, [`Landmarker::landmarks`] places the 68
 //! iBUG-300W points inside a box, and [`landmarks::groups`] names the parts
-//! (eyes, nose, mouth) the alignment and pasting code needs.
+//! (eyes, nose, mouth); [`align`] warps a face onto a canonical [`Template`]
+//! and pastes an edited crop back into the photo.
 #![warn(missing_docs)]
 
+pub mod align;
 pub mod detect;
 pub mod error;
 pub mod landmarks;
 
+pub use align::{align_face, landmarks_to_crop, paste_back, warp_to_crop, Aligned, Similarity, Template};
 pub use detect::{detect_faces, detect_faces_report, DetectOptions, Detections, FaceBox, FaceDetector};
 pub use error::{Error, Result};
 pub use landmarks::{eye_centres, FaceParts, Landmarker, Landmarks};
