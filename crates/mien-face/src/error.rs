@@ -62,6 +62,7 @@ pub enum Error {
     /// An alignment template is invalid (wrong point count, size out of range).
     #[error("invalid alignment template: {0}; use Template::canonical or the template stored with the model")]
     BadTemplate(String),
+
     /// An option is out of range.
     #[error("invalid {name} = {value}: {expected}")]
     InvalidParam {

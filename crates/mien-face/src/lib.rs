@@ -5,7 +5,8 @@
 //!
 //! [`detect_faces`] finds boxes, [`Landmarker::landmarks`] places the 68
 //! iBUG-300W points inside a box, and [`landmarks::groups`] names the parts
-//! (eyes, nose, mouth) the alignment and pasting code needs.
+//! (eyes, nose, mouth); [`align`] warps a face onto a canonical [`Template`]
+//! and pastes an edited crop back into the photo;
 //! [`ExpressionNet::classify`] says which expression a face shows.
 #![warn(missing_docs)]
 
@@ -16,7 +17,7 @@ pub mod expression;
 mod faceapi;
 pub mod landmarks;
 
-pub use align::{align_face, landmarks_to_crop, paste_back, Aligned, Similarity, Template};
+pub use align::{align_face, landmarks_to_crop, paste_back, warp_to_crop, Aligned, Similarity, Template};
 pub use detect::{detect_faces, detect_faces_report, DetectOptions, Detections, FaceBox, FaceDetector};
 pub use error::{Error, Result};
 pub use expression::{expression_class, ExpressionNet, ExpressionProbabilities, EXPRESSION_CLASSES};

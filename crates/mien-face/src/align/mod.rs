@@ -15,4 +15,4 @@ mod warp;
 pub use mask::{face_mask, FEATHER, FOREHEAD, SHRINK};
 pub use similarity::Similarity;
 pub use template::Template;
-pub use warp::{align_face, landmarks_to_crop, paste_back, Aligned};
+pub use warp::{align_face, landmarks_to_crop, paste_back, warp_to_crop, Aligned};

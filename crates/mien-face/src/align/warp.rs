@@ -29,10 +29,16 @@ pub struct Aligned {
 /// template's; the crop has `template.size` pixels a side and `img`'s channels.
 /// Parts of the crop outside the photo repeat the photo's edge pixels.
 pub fn align_face(img: &Image<u8>, landmarks: &Landmarks, template: &Template) -> Result<Aligned> {
-    check_image(img)?;
     let transform = template.fit(landmarks)?;
+    let crop = warp_to_crop(img, &transform, template.size)?;
+    Ok(Aligned { crop, transform })
+}
+
+/// Warps `img` into a `size × size` crop with a given photo → crop transform
+/// (for instance one saved from an earlier [`align_face`]).
+pub fn warp_to_crop(img: &Image<u8>, transform: &Similarity, size: usize) -> Result<Image<u8>> {
+    check_image(img)?;
     let inverse = transform.inverse()?;
-    let size = template.size;
     let mut crop = Image::new(size, size, img.channels());
     let plane_len = size * size;
     for v in 0..size {
@@ -45,7 +51,7 @@ pub fn align_face(img: &Image<u8>, landmarks: &Landmarks, template: &Template) -
             }
         }
     }
-    Ok(Aligned { crop, transform })
+    Ok(crop)
 }
 
 /// The landmarks mapped into crop coordinates.
