@@ -102,6 +102,17 @@ impl Editor {
         Ok(self)
     }
 
+    /// Stored parameters of the model.
+    pub fn parameter_count(&self) -> usize {
+        match &self.model {
+            EditModel::Local(m) => m.model.predictor().parameter_count(),
+            EditModel::Deform(f) => {
+                use mien_core::models::Predict;
+                f.model.at(self.au.unwrap_or_default()).parameter_count()
+            }
+        }
+    }
+
     /// The same editor at another intensity.
     pub fn at_intensity(&self, intensity: f32) -> Self {
         Self { intensity, ..self.clone() }

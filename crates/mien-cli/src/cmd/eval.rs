@@ -15,9 +15,9 @@ use mien_core::image::{self, Image};
 use mien_core::metrics;
 use mien_core::model_file::ModelFile;
 use mien_core::normalize::Normalize;
-use mien_core::pipeline::{self, ApplyOptions};
 
 use super::apply::side_by_side;
+use super::edit::{Editor, FaceChoice};
 use super::check_writable_file;
 use crate::args::EvalArgs;
 
@@ -45,16 +45,24 @@ pub fn run(a: EvalArgs) -> Result<ExitCode> {
     if let Some(p) = &a.grid {
         check_writable_file(p, "--grid")?;
     }
-    let models: Vec<(PathBuf, ModelFile, u64)> = a
+    // The target expression matters to AU-conditioned models only.
+    let expression = a.expression.clone().or_else(|| super::protocol::pairs_expression(&a.data));
+    let models: Vec<(PathBuf, Editor, u64)> = a
         .models
         .iter()
         .map(|p| {
-            let f = ModelFile::load(p).with_context(|| format!("-m {}", p.display()))?;
+            let name = p.to_string_lossy();
             let bytes = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-            Ok((p.clone(), f, bytes))
+            let kind = std::fs::read(p).ok().and_then(|b| ModelFile::read_meta(&b, p).ok()).map(|m| m.kind);
+            if kind.as_deref() == Some("deform") && expression.is_none() {
+                anyhow::bail!("-m {name}: a deform model needs the target: pass --expression (or evaluate a `mien align` folder)");
+            }
+            let editor = Editor::new(&name, expression.as_deref().unwrap_or("happy"), 1.0, FaceChoice::All, None)
+                .with_context(|| format!("-m {name}"))?;
+            Ok((p.clone(), editor, bytes))
         })
         .collect::<Result<_>>()?;
-    let (w0, h0) = (models[0].1.meta.width, models[0].1.meta.height);
+    let (w0, h0) = (models[0].1.model.meta().width, models[0].1.model.meta().height);
     let load = |w: usize, h: usize| -> Result<PairedDataset> {
         let opts = LoadOptions { size: (w == h).then_some(w), normalize: Normalize::Unit, ..Default::default() };
         Ok(PairedDataset::load(&a.data, Split::Test, &opts)?)
@@ -62,29 +70,28 @@ pub fn run(a: EvalArgs) -> Result<ExitCode> {
     let base = load(w0, h0)?;
     let mut rows = vec![score_identity(&base)];
     let mut grid_cols: Vec<Vec<Image<u8>>> = Vec::new();
-    for (path, model, bytes) in &models {
-        let (w, h) = (model.meta.width, model.meta.height);
+    for (path, editor, bytes) in &models {
+        let meta = editor.model.meta();
+        let (w, h) = (meta.width, meta.height);
         let data = if (w, h) == (w0, h0) { base.clone() } else { load(w, h)? };
         let t = Instant::now();
         let outputs: Vec<Image<u8>> = data
             .pairs
             .iter()
-            .map(|p| {
-                pipeline::apply(model, &p.input, p.name.as_ref(), ApplyOptions { resize: true, ..Default::default() })
-            })
-            .collect::<Result<_, _>>()
+            .map(|p| editor.edit_crop(&p.input, p.name.as_ref()).map(|o| o.to_u8()))
+            .collect::<Result<_>>()
             .with_context(|| format!("applying {}", path.display()))?;
         let apply_ms = t.elapsed().as_secs_f64() * 1000.0 / data.len() as f64;
         let (mse, ssim) = mean_scores(outputs.iter().zip(data.pairs.iter().map(|p| &p.target)));
         rows.push(Row {
             name: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
-            kind: model.meta.kind.clone(),
+            kind: meta.kind.clone(),
             mse,
             psnr: metrics::psnr_from_mse(mse),
             ssim,
-            params: model.model.predictor().parameter_count(),
+            params: editor.parameter_count(),
             file_bytes: *bytes,
-            train_s: model.meta.training.seconds,
+            train_s: meta.training.seconds,
             apply_ms,
         });
         grid_cols.push(outputs.into_iter().take(a.grid_rows).map(|o| resize_to(&o, w0, h0)).collect());

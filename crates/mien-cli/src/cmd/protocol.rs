@@ -413,3 +413,8 @@ fn read_pairs_csv(dir: &Path) -> Result<BTreeMap<String, (String, String)>> {
     }
     Ok(out)
 }
+
+/// The expression of a `mien align` folder, from its `pairs.csv`.
+pub fn pairs_expression(dir: &Path) -> Option<String> {
+    read_pairs_csv(dir).ok()?.values().next().map(|m| m.1.clone())
+}
