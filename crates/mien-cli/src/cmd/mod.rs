@@ -19,6 +19,7 @@ mod faces;
 mod info;
 mod interop;
 mod score;
+mod serve;
 mod train;
 
 /// Runs a subcommand.
@@ -34,6 +35,7 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
         Command::Export(a) => interop::export(a),
         Command::Score(a) => score::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Serve(a) => serve::run(a),
     }
 }
 
