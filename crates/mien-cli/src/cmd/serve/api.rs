@@ -20,6 +20,7 @@ use serde_json::json;
 use super::super::apply::side_by_side;
 use super::super::demo::SAMPLES;
 use super::super::faces::detect_options;
+use super::cache::Prepared;
 use super::catalog::Unknown;
 use super::AppState;
 
@@ -291,6 +292,7 @@ struct Output {
     crops: Vec<(Image<u8>, Image<u8>)>,
     boxes: Vec<[i64; 4]>,
     edited: usize,
+    cached: bool,
     timings: Timings,
 }
 
@@ -298,6 +300,8 @@ impl Output {
     fn headers(&self, h: &mut HeaderMap) {
         h.insert("x-mien-faces", HeaderValue::from(self.edited));
         h.insert("x-mien-faces-found", HeaderValue::from(self.boxes.len()));
+        // `hit`: the photo's faces came from the cache (a repeat upload).
+        h.insert("x-mien-cache", HeaderValue::from_static(if self.cached { "hit" } else { "miss" }));
         let boxes: Vec<String> = self.boxes.iter().map(|b| format!("{},{},{},{}", b[0], b[1], b[2], b[3])).collect();
         if let Ok(v) = HeaderValue::from_str(&boxes.join(";")) {
             h.insert("x-mien-face-boxes", v);
@@ -310,45 +314,44 @@ fn compute(st: &AppState, bytes: &[u8], p: &EditParams, want_crops: bool) -> Res
     let editor =
         st.catalog.editor(&p.model, p.expression.as_deref()).map_err(|_| ApiError::internal("model vanished"))?;
     let mut t = Timings::default();
-    let start = Instant::now();
-    let img = image::decode(bytes, Path::new("uploaded image"), DecodeLimits { max_pixels: st.limits.max_pixels })
-        .map_err(decode_error)?;
-    t.decode = start.elapsed();
-
-    let start = Instant::now();
-    let (boxes, _) = st.finder.detect(&img, &detect_options(&img, None)).map_err(cannot_edit)?;
-    t.detect = start.elapsed();
-    if boxes.is_empty() {
+    let key = st.cache.key(bytes);
+    let (prepared, cached) = match st.cache.get(key) {
+        Some(p) => (p, true),
+        None => {
+            let p = Arc::new(prepare(st, bytes, &mut t)?);
+            st.cache.insert(key, Arc::clone(&p));
+            (p, false)
+        }
+    };
+    let img = &prepared.image;
+    if prepared.faces.is_empty() {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "no_face",
             "no face found in this photo; try a photo where the face is larger, frontal and well lit",
         ));
     }
-    let all: Vec<[i64; 4]> = boxes
+    let all: Vec<[i64; 4]> = prepared
+        .boxes
         .iter()
         .map(|b| [b.x.round() as i64, b.y.round() as i64, b.w.round() as i64, b.h.round() as i64])
         .collect();
-    let chosen = match p.faces {
-        Faces::All => boxes,
-        Faces::Nth(n) if n <= boxes.len() => vec![boxes[n - 1]],
+    let faces = match p.faces {
+        Faces::All => &prepared.faces[..],
+        Faces::Nth(n) if n <= prepared.faces.len() => &prepared.faces[n - 1..n],
         Faces::Nth(n) => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "no_such_face",
-                format!("face={n} asked for, but only {} face(s) found", boxes.len()),
+                format!("face={n} asked for, but only {} face(s) found", prepared.faces.len()),
             ))
         }
     };
     let start = Instant::now();
-    let faces = st.finder.landmarks(&img, chosen).map_err(cannot_edit)?;
-    t.landmarks = start.elapsed();
-
-    let start = Instant::now();
     let mut out = img.clone();
     let mut crops = Vec::new();
-    for f in &faces {
-        let aligned = align_face(&img, &f.landmarks, &editor.template).map_err(cannot_edit)?;
+    for f in faces {
+        let aligned = align_face(img, &f.landmarks, &editor.template).map_err(cannot_edit)?;
         let full = editor.edit_crop(&aligned.crop, Path::new("uploaded image")).map_err(cannot_edit)?;
         let edited = blend(&aligned.crop, full, p.intensity);
         out = paste_back(&out, &edited, &aligned.crop, &aligned.transform, &f.landmarks).map_err(cannot_edit)?;
@@ -357,7 +360,22 @@ fn compute(st: &AppState, bytes: &[u8], p: &EditParams, want_crops: bool) -> Res
         }
     }
     t.edit = start.elapsed();
-    Ok(Output { image: out, crops, boxes: all, edited: faces.len(), timings: t })
+    Ok(Output { image: out, crops, boxes: all, edited: faces.len(), cached, timings: t })
+}
+
+/// Decodes the upload and finds every face with its landmarks.
+fn prepare(st: &AppState, bytes: &[u8], t: &mut Timings) -> Result<Prepared, ApiError> {
+    let start = Instant::now();
+    let image = image::decode(bytes, Path::new("uploaded image"), DecodeLimits { max_pixels: st.limits.max_pixels })
+        .map_err(decode_error)?;
+    t.decode = start.elapsed();
+    let start = Instant::now();
+    let (boxes, _) = st.finder.detect(&image, &detect_options(&image, None)).map_err(cannot_edit)?;
+    t.detect = start.elapsed();
+    let start = Instant::now();
+    let faces = st.finder.landmarks(&image, boxes.clone()).map_err(cannot_edit)?;
+    t.landmarks = start.elapsed();
+    Ok(Prepared { image, boxes, faces })
 }
 
 /// `crop + intensity · (full − crop)`: the editor computes the full expression once.

@@ -25,11 +25,18 @@ use super::faces::FaceFinder;
 use crate::args::ServeArgs;
 
 mod api;
+mod cache;
 mod catalog;
 mod limits;
 
+use cache::PhotoCache;
 use catalog::Catalog;
 use limits::{Limits, WorkQueue};
+
+/// Photos whose faces are kept for repeat edits, and their total pixel budget
+/// (48 megapixels: about 150 MB of decoded RGB).
+const CACHED_PHOTOS: usize = 8;
+const CACHED_PIXELS: usize = 48_000_000;
 
 /// Everything a handler needs, shared by all requests.
 pub struct AppState {
@@ -37,6 +44,7 @@ pub struct AppState {
     pub finder: FaceFinder,
     pub limits: Limits,
     pub queue: WorkQueue,
+    pub cache: PhotoCache,
 }
 
 pub fn run(a: ServeArgs) -> Result<ExitCode> {
@@ -64,8 +72,13 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
         max_pixels: a.max_pixels,
         timeout: Duration::from_secs(a.timeout_s),
     };
-    let state =
-        Arc::new(AppState { catalog, finder: FaceFinder::new()?, limits, queue: WorkQueue::new(concurrency, a.queue) });
+    let state = Arc::new(AppState {
+        catalog,
+        finder: FaceFinder::new()?,
+        limits,
+        queue: WorkQueue::new(concurrency, a.queue),
+        cache: PhotoCache::new(CACHED_PHOTOS, CACHED_PIXELS),
+    });
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
