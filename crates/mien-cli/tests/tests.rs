@@ -2,6 +2,7 @@
 //! fixtures in `util.rs`.
 
 mod face;
+mod serve;
 mod util;
 
 use mien_core::image::Image;
