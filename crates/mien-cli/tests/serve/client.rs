@@ -106,13 +106,20 @@ pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &st
     read_response(&mut s)
 }
 
-/// Parses a `Connection: close` response with a Content-Length body.
+/// Reads one response: the head, then `Content-Length` bytes of body (or
+/// everything up to the close when there is no length). Some servers
+/// (chromedriver) keep the socket open after answering.
 pub fn read_response(s: &mut TcpStream) -> Response {
     let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or_else(|| {
-        panic!("no complete response head: {:?}", String::from_utf8_lossy(&raw));
-    });
+    let mut buf = [0u8; 65536];
+    let split = loop {
+        if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = s.read(&mut buf).unwrap_or(0);
+        assert!(n > 0, "connection closed before a complete response head: {:?}", String::from_utf8_lossy(&raw));
+        raw.extend_from_slice(&buf[..n]);
+    };
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.split("\r\n");
     let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
@@ -120,9 +127,19 @@ pub fn read_response(s: &mut TcpStream) -> Response {
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    let body = raw[split + 4..].to_vec();
-    if let Some(n) = headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse::<usize>().ok()) {
-        assert_eq!(body.len(), n, "body length");
+    let mut body = raw[split + 4..].to_vec();
+    match headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse::<usize>().ok()) {
+        Some(n) => {
+            while body.len() < n {
+                let got = s.read(&mut buf).unwrap_or(0);
+                assert!(got > 0, "connection closed after {} of {n} body bytes", body.len());
+                body.extend_from_slice(&buf[..got]);
+            }
+            body.truncate(n);
+        }
+        None => {
+            let _ = s.read_to_end(&mut body);
+        }
     }
     Response { status, headers, body }
 }
