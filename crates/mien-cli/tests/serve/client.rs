@@ -38,6 +38,15 @@ impl Server {
         Self { child, addr }
     }
 
+    /// CPU seconds the server process has used (Linux; 0 elsewhere).
+    pub fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        let fields: Vec<f64> =
+            stat.rsplit(')').next().unwrap_or("").split_whitespace().filter_map(|f| f.parse().ok()).collect();
+        // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
+        fields.get(11).zip(fields.get(12)).map_or(0.0, |(u, s)| (u + s) / 100.0)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }

@@ -95,7 +95,8 @@ fn load() {
     let png = std::fs::read(sample("astronaut.png")).unwrap();
     let server = Server::start(&[]);
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    println!("machine: {cores} core(s); server: default settings (workers = cores, queue 32)");
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!("machine: {cores} core(s), load average {}; server: defaults (workers = cores, queue 32)", load.trim());
     // Warm up (page faults, allocator) outside the figures.
     run(&server, 4, 2, &|i| distinct(&png, 1_000_000 + i));
 
@@ -104,8 +105,14 @@ fn load() {
     let bad: Vec<u16> = bounded.statuses.iter().copied().filter(|&s| s != 200 && s != 503).collect();
     assert!(bad.is_empty(), "statuses other than 200 and 503: {bad:?}");
 
+    let cpu = server.cpu_seconds();
     let target = run(&server, 120, 4, &|i| distinct(&png, 10_000 + i));
     target.print("target: 120 requests, 4 concurrent, distinct 512×512 single-face photos");
+    let per_edit = (server.cpu_seconds() - cpu) / 120.0 * 1000.0;
+    println!(
+        "server CPU per edit {per_edit:.0} ms; the server got {:.2} of {cores} cores during this phase",
+        per_edit * 120.0 / 1000.0 / target.wall.as_secs_f64()
+    );
     let p95 = target.percentile(95.0);
     println!("performance target p95 ≤ 300 ms: {} (p95 {p95:.0} ms)", if p95 <= 300.0 { "met" } else { "NOT met" });
 
