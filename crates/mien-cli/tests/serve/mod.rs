@@ -90,6 +90,9 @@ fn bad_requests_get_4xx_json_and_the_server_keeps_serving() {
     let truncated = &photo[..photo.len() / 3];
     let huge = png_header_only(20000);
     let big = vec![0u8; 1_200_000];
+    let tiny = image::encode_png(&mien_core::image::Image::from_planar(1, 1, 3, vec![7, 8, 9]).unwrap()).unwrap();
+    let grey = image::encode_png(&decode(&photo).to_grey()).unwrap();
+    let garbage: Vec<u8> = (0..5000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     let cases: Vec<(&str, &str, &[u8], u16, &str)> = vec![
         ("empty body", "/api/edit", b"", 400, "empty"),
         ("text file", "/api/edit", b"just some text, not a photo\n", 415, "unsupported_image"),
@@ -105,6 +108,9 @@ fn bad_requests_get_4xx_json_and_the_server_keeps_serving() {
         ("face 0", "/api/edit?face=0", &photo, 400, "bad_parameter"),
         ("face 5 of 1", "/api/edit?face=5", &photo, 422, "no_such_face"),
         ("no face", "/api/edit", &cat, 422, "no_face"),
+        ("1×1 image", "/api/edit", &tiny, 422, "no_face"),
+        ("random bytes", "/api/edit", &garbage, 415, "unsupported_image"),
+        ("truncated GIF", "/api/edit", b"GIF89a\x10\x00", 415, "unsupported_image"),
         ("unknown format", "/api/edit?format=webp", &photo, 400, "bad_parameter"),
         ("crops, text file", "/api/crops", b"hello", 415, "unsupported_image"),
     ];
@@ -132,7 +138,39 @@ fn bad_requests_get_4xx_json_and_the_server_keeps_serving() {
     assert_eq!(server.get("/etc/passwd").status, 404);
     assert_eq!(server.get("/samples/..%2F..%2FCargo.toml").status, 404);
     assert_eq!(server.get("/api/edit").status, 405);
+    // A grey photo is edited like a colour one.
+    let r = server.post("/api/edit?expression=sad", "image/png", &grey);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert!(server.healthy());
+}
+
+#[test]
+fn models_from_a_folder_are_listed_and_selectable() {
+    let fx = crate::util::Fixture::with_dataset(16, 6);
+    std::fs::create_dir(fx.path("models")).unwrap();
+    crate::util::run_expect(&["train", "--data", "data", "-o", "models/tiny.safetensors"], fx.dir.path(), 0);
+    let dir = fx.path("models");
+    let server = Server::start(&["--models", dir.to_str().unwrap()]);
+    let models = server.get("/api/models").json();
+    let tiny = models["models"].as_array().unwrap().iter().find(|m| m["name"] == "tiny").cloned();
+    let tiny = tiny.unwrap_or_else(|| panic!("{models}"));
+    assert_eq!((tiny["builtin"].as_bool(), tiny["kind"].as_str()), (Some(false), Some("masked")), "{tiny}");
+    let expression = tiny["default_expression"].as_str().unwrap().to_string();
+    let photo = std::fs::read(sample("astronaut.png")).unwrap();
+    let r = server.post(&format!("/api/edit?model=tiny&expression={expression}"), "image/png", &photo);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let r = server.post("/api/edit?model=tiny&expression=happy", "image/png", &photo);
+    assert_eq!((r.status, r.json()["code"].as_str()), (400, Some("unknown_expression")));
+
+    // A corrupt model file stops the server at start-up, naming the file.
+    fx.write("models/broken.safetensors", b"not a model");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mien"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--models", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.safetensors"), "{err}");
 }
 
 #[test]
