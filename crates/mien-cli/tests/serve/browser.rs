@@ -173,7 +173,7 @@ fn page_edits_an_upload_in_chromium() {
         "[...document.querySelectorAll('#expressions button')].find(b => b.textContent === 'surprise').click()",
     );
     browser.wait_done("the surprise edit");
-    let keys: String = std::iter::repeat('\u{E012}').take(30).collect(); // ArrowLeft ×30: 100% → 70%
+    let keys = "\u{E012}".repeat(30); // ArrowLeft ×30: 100% → 70%
     browser.send_keys("#intensity", &keys);
     let moved = wait_for("the result at the slider's intensity", Duration::from_secs(60), || {
         let v = browser.script(COMPARE);
