@@ -137,7 +137,8 @@ fn bad_requests_get_4xx_json_and_the_server_keeps_serving() {
     // Unknown paths and a sample name that looks like a path.
     assert_eq!(server.get("/etc/passwd").status, 404);
     assert_eq!(server.get("/samples/..%2F..%2FCargo.toml").status, 404);
-    assert_eq!(server.get("/api/edit").status, 405);
+    let r = server.get("/api/edit");
+    assert_eq!((r.status, r.json()["code"].as_str()), (405, Some("method_not_allowed")));
     // A grey photo is edited like a colour one.
     let r = server.post("/api/edit?expression=sad", "image/png", &grey);
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));

@@ -126,6 +126,13 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/api/edit", post(api::edit))
         .route("/api/crops", post(api::crops))
         .fallback(|| async { api::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page or endpoint") })
+        .method_not_allowed_fallback(|| async {
+            api::ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "wrong method: the pages and /api/models, /api/health take GET; /api/edit and /api/crops take POST",
+            )
+        })
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
 }
