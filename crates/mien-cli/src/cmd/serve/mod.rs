@@ -6,8 +6,10 @@
 //! serves (page, script, samples, models) is compiled in or loaded at start-up;
 //! nothing a request says is ever used as a file path.
 //!
-//! Layout: `limits` (body, pixel and concurrency bounds), `catalog` (the
-//! models on offer, loaded once), `api` (the handlers), `static/` (the page).
+//! Layout: `api` (the handlers and the JSON error), `params` (the query),
+//! `pipeline` (one edit, on a worker), `limits` (body, pixel and concurrency
+//! bounds), `cache` (recent photos' faces), `catalog` (the models on offer,
+//! loaded once), `static/` (the page).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -28,6 +30,8 @@ mod api;
 mod cache;
 mod catalog;
 mod limits;
+mod params;
+mod pipeline;
 
 use cache::PhotoCache;
 use catalog::Catalog;
