@@ -101,3 +101,47 @@ impl EditParams {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(q: &[(&str, &str)]) -> Result<EditParams, ApiError> {
+        EditParams::parse(q.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn defaults_and_every_parameter() {
+        let p = parse(&[]).unwrap();
+        assert_eq!((p.model.as_str(), p.expression.as_deref(), p.intensity), ("masked", None, 1.0));
+        assert!(matches!((p.faces, p.format), (Faces::All, Format::Png)));
+        let p = parse(&[
+            ("model", "pixel"),
+            ("expression", "sad"),
+            ("intensity", "0.25"),
+            ("face", "3"),
+            ("format", "jpg"),
+        ])
+        .unwrap();
+        assert_eq!((p.model.as_str(), p.expression.as_deref(), p.intensity), ("pixel", Some("sad"), 0.25));
+        assert!(matches!((p.faces, p.format), (Faces::Nth(3), Format::Jpeg)));
+    }
+
+    #[test]
+    fn refuses_unknown_repeated_and_out_of_range() {
+        for q in [
+            &[("au12", "0.5")][..],
+            &[("intensity", "3")],
+            &[("intensity", "-0.1")],
+            &[("intensity", "NaN")],
+            &[("intensity", "inf")],
+            &[("face", "0")],
+            &[("face", "first")],
+            &[("format", "webp")],
+            &[("model", "masked"), ("model", "pixel")],
+        ] {
+            let e = parse(q).err().unwrap_or_else(|| panic!("{q:?} accepted"));
+            assert_eq!(e.status(), axum::http::StatusCode::BAD_REQUEST, "{q:?}");
+        }
+    }
+}
