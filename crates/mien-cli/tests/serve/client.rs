@@ -41,10 +41,11 @@ impl Server {
     /// CPU seconds the server process has used (Linux; 0 elsewhere).
     pub fn cpu_seconds(&self) -> f64 {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        let fields: Vec<f64> =
-            stat.rsplit(')').next().unwrap_or("").split_whitespace().filter_map(|f| f.parse().ok()).collect();
-        // utime and stime, fields 14 and 15 of stat(5), in clock ticks (100 per second on Linux).
-        fields.get(11).zip(fields.get(12)).map_or(0.0, |(u, s)| (u + s) / 100.0)
+        // After the `(comm)` field come fields 3… of stat(5); utime and stime
+        // are fields 14 and 15, in clock ticks (100 per second on Linux).
+        let fields: Vec<&str> = stat.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+        (ticks(11) + ticks(12)) / 100.0
     }
 
     pub fn url(&self, path: &str) -> String {
