@@ -222,6 +222,8 @@ function renderFaces(found) {
   }));
 }
 
+// A file the browser cannot show either (text, TIFF): leave the frame empty; the server's answer says why.
+ui.before.addEventListener("error", () => ui.before.removeAttribute("src"));
 ui.file.addEventListener("change", () => {
   const f = ui.file.files[0];
   if (f) setPhoto(f, f.name);
