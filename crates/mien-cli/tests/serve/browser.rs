@@ -161,6 +161,17 @@ fn page_edits_an_upload_in_chromium() {
         browser.script("return document.querySelectorAll('#expressions button').length").as_u64().filter(|&n| n == 6)
     });
 
+    // A text file: a clear message, and the page carries on.
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not a photo\n").unwrap();
+    browser.send_keys("#file", text.to_str().unwrap());
+    let message = wait_for("the unsupported-file message", Duration::from_secs(30), || {
+        let state = browser.script("return document.body.dataset.state");
+        (state == "error").then(|| browser.script("return document.getElementById('status').textContent"))
+    });
+    assert!(message.as_str().is_some_and(|m| m.contains("Unsupported file")), "{message}");
+
     let photo = sample("astronaut.png");
     browser.send_keys("#file", photo.to_str().unwrap());
     browser.wait_done("the first edit");
