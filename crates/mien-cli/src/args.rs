@@ -338,4 +338,7 @@ pub struct ServeArgs {
     /// Seconds a request may wait and compute before it gets 503.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout_s: u64,
+    /// Smallest face searched for, in pixels (default 40, as `mien edit`); 64 halves detection time.
+    #[arg(long, value_name = "PX")]
+    pub min_face: Option<usize>,
 }

@@ -116,6 +116,14 @@ fn load() {
     let p95 = target.percentile(95.0);
     println!("performance target p95 ≤ 300 ms: {} (p95 {p95:.0} ms)", if p95 <= 300.0 { "met" } else { "NOT met" });
 
+    let fast = Server::start(&["--min-face", "64"]);
+    run(&fast, 4, 2, &|i| distinct(&png, 2_000_000 + i));
+    let cpu = fast.cpu_seconds();
+    let quick = run(&fast, 120, 4, &|i| distinct(&png, 20_000 + i));
+    quick.print("target with --min-face 64: 120 requests, 4 concurrent, distinct photos");
+    println!("server CPU per edit {:.0} ms", (fast.cpu_seconds() - cpu) / 120.0 * 1000.0);
+    drop(fast);
+
     let slider = run(&server, 120, 4, &|_| png.clone());
     slider.print("slider: 120 requests, 4 concurrent, the same photo (faces cached)");
     assert!(server.healthy());

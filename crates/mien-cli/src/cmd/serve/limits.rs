@@ -22,6 +22,8 @@ pub struct Limits {
     pub max_pixels: u64,
     /// Deadline for a request, queueing included.
     pub timeout: Duration,
+    /// Smallest face searched for (`--min-face`); smaller means slower detection.
+    pub min_face: Option<usize>,
 }
 
 /// Seconds a client is asked to wait after a 503.

@@ -69,6 +69,9 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let concurrency = a.concurrency.unwrap_or(cores);
     anyhow::ensure!(concurrency >= 1, "--concurrency 0: must be at least 1");
+    if let Some(m) = a.min_face {
+        anyhow::ensure!(m >= 8, "--min-face {m}: must be at least 8 pixels");
+    }
 
     // Requests run side by side on `concurrency` workers, so each computes on
     // one thread: nested data parallelism only adds spinning and contention
@@ -81,6 +84,7 @@ pub fn run(a: ServeArgs) -> Result<ExitCode> {
         max_body: usize::try_from(a.max_body_mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX),
         max_pixels: a.max_pixels,
         timeout: Duration::from_secs(a.timeout_s),
+        min_face: a.min_face,
     };
     let state = Arc::new(AppState {
         catalog,

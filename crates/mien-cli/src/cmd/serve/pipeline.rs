@@ -112,7 +112,7 @@ fn prepare(st: &AppState, bytes: &[u8], t: &mut Timings) -> Result<Prepared, Api
         .map_err(decode_error)?;
     t.decode = start.elapsed();
     let start = Instant::now();
-    let (boxes, _) = st.finder.detect(&image, &detect_options(&image, None)).map_err(cannot_edit)?;
+    let (boxes, _) = st.finder.detect(&image, &detect_options(&image, st.limits.min_face)).map_err(cannot_edit)?;
     t.detect = start.elapsed();
     let start = Instant::now();
     let faces = st.finder.landmarks(&image, boxes.clone()).map_err(cannot_edit)?;
