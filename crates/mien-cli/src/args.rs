@@ -39,6 +39,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Print the expression classifier's probabilities for images (CSV).
     Score(ScoreArgs),
+    /// Serve a local web page and JSON API for editing photos in the browser.
+    Serve(ServeArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -352,4 +354,35 @@ pub struct ScoreArgs {
     /// Classify the whole image instead of the detected face.
     #[arg(long)]
     pub no_detect: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port. The bound address is printed on stdout.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Folder of extra model files (*.safetensors) to offer besides the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
+    /// Allow listening on a non-loopback address: anyone who can reach it can use the server.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Largest request body, in megabytes.
+    #[arg(long, value_name = "MB", default_value_t = 20)]
+    pub max_body_mb: u64,
+    /// Largest image (width × height), checked from the header before decoding.
+    #[arg(long, value_name = "PIXELS", default_value_t = 16_000_000)]
+    pub max_pixels: u64,
+    /// Edits computed at once (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Edits that may wait for a free worker; more get 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub queue: usize,
+    /// Seconds a request may wait and compute before it gets 503.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout_s: u64,
+    /// Smallest face searched for, in pixels (default 40, as `mien edit`); 64 halves detection time.
+    #[arg(long, value_name = "PX")]
+    pub min_face: Option<usize>,
 }

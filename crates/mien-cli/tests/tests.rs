@@ -3,6 +3,7 @@
 
 mod face;
 mod interop;
+mod serve;
 mod util;
 
 use mien_core::image::Image;

@@ -18,7 +18,7 @@ use super::faces::FaceFinder;
 use crate::args::DemoArgs;
 
 /// (name, bytes, detect faces?)
-const SAMPLES: [(&str, &[u8], bool); 3] = [
+pub(super) const SAMPLES: [(&str, &[u8], bool); 3] = [
     ("astronaut", include_bytes!("../../samples/astronaut.png"), true),
     ("solvay_1927", include_bytes!("../../samples/solvay_1927.png"), true),
     ("chelsea", include_bytes!("../../samples/chelsea.png"), false),

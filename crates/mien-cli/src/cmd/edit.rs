@@ -184,6 +184,16 @@ impl Editor {
 
     /// As [`Self::edit_crop`], also returning the motion-only ("deformed") crop of a deformation model.
     pub fn edit_crop_full(&self, crop: &Image<u8>, path: &Path) -> Result<(Image<f32>, Option<Image<f32>>)> {
+        self.edit_crop_at(crop, path, self.intensity)
+    }
+
+    /// As [`Self::edit_crop_full`] at a given intensity (0..=1).
+    pub fn edit_crop_at(
+        &self,
+        crop: &Image<u8>,
+        path: &Path,
+        intensity: f32,
+    ) -> Result<(Image<f32>, Option<Image<f32>>)> {
         let fit = |img: Image<f32>| {
             if img.width() != crop.width() || img.height() != crop.height() {
                 image::resize_bilinear(&img.view(), crop.width(), crop.height())
@@ -196,7 +206,7 @@ impl Editor {
                 let pred =
                     fit(pipeline::apply_f32(model, crop, path, ApplyOptions { resize: true, ..Default::default() })?);
                 let base = if pred.channels() != crop.channels() { crop.to_rgb() } else { crop.clone() };
-                let a = self.intensity;
+                let a = intensity;
                 let data = base.data().iter().zip(pred.data()).map(|(&x, &y)| x as f32 + a * (y - x as f32)).collect();
                 Ok((Image::from_planar(pred.width(), pred.height(), pred.channels(), data).expect("same shape"), None))
             }
@@ -209,7 +219,7 @@ impl Editor {
                 };
                 let norm = file.meta.normalize.apply_in_place(&mut x, path)?;
                 // The intensity scales the target AU vector: 0 is no motion and no texture change.
-                let au = self.au.unwrap_or_default().scaled(self.intensity);
+                let au = self.au.unwrap_or_default().scaled(intensity);
                 let e = file.model.predict(&x.view(), &au)?;
                 let out = OutputMode::Clip.to_pixels(&e.output, norm);
                 let deformed = OutputMode::Clip.to_pixels(&e.deformed, norm);

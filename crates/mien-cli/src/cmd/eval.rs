@@ -17,8 +17,8 @@ use mien_core::model_file::ModelFile;
 use mien_core::normalize::Normalize;
 
 use super::apply::side_by_side;
-use super::edit::{Editor, FaceChoice};
 use super::check_writable_file;
+use super::edit::{Editor, FaceChoice};
 use crate::args::EvalArgs;
 
 /// One row of the results table.
@@ -55,7 +55,9 @@ pub fn run(a: EvalArgs) -> Result<ExitCode> {
             let bytes = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
             let kind = std::fs::read(p).ok().and_then(|b| ModelFile::read_meta(&b, p).ok()).map(|m| m.kind);
             if kind.as_deref() == Some("deform") && expression.is_none() {
-                anyhow::bail!("-m {name}: a deform model needs the target: pass --expression (or evaluate a `mien align` folder)");
+                anyhow::bail!(
+                    "-m {name}: a deform model needs the target: pass --expression (or evaluate a `mien align` folder)"
+                );
             }
             let editor = Editor::new(&name, expression.as_deref().unwrap_or("happy"), 1.0, FaceChoice::All, None)
                 .with_context(|| format!("-m {name}"))?;

@@ -20,6 +20,7 @@ mod info;
 mod interop;
 mod protocol;
 mod score;
+mod serve;
 mod train;
 
 /// Runs a subcommand.
@@ -35,6 +36,7 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
         Command::Export(a) => interop::export(a),
         Command::Score(a) => score::run(a),
         Command::Demo(a) => demo::run(a),
+        Command::Serve(a) => serve::run(a),
     }
 }
 

@@ -1,0 +1,186 @@
+//! One edit on a blocking worker: decode (pixel count checked from the
+//! header first), find faces and landmarks (or take them from the cache),
+//! align, run the model, blend by intensity, paste back, encode. The same
+//! steps as `mien edit`, with every failure mapped to an [`ApiError`].
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use mien_core::image::{self, DecodeLimits, Image};
+use mien_face::align::{align_face, paste_back};
+
+use super::super::faces::detect_options;
+use super::api::ApiError;
+use super::cache::Prepared;
+use super::params::{EditParams, Faces, Format};
+use super::AppState;
+
+/// Time per stage of one request.
+#[derive(Default, Clone, Copy)]
+pub struct Timings {
+    decode: Duration,
+    detect: Duration,
+    landmarks: Duration,
+    edit: Duration,
+    encode: Duration,
+}
+
+/// What the pipeline produced for one request.
+pub struct Output {
+    pub image: Image<u8>,
+    /// Per edited face: before, (motion only, for deformation models), after.
+    pub crops: Vec<Vec<Image<u8>>>,
+    boxes: Vec<[i64; 4]>,
+    edited: usize,
+    cached: bool,
+    pub timings: Timings,
+}
+
+impl Output {
+    pub fn headers(&self, h: &mut HeaderMap) {
+        h.insert("x-mien-faces", HeaderValue::from(self.edited));
+        h.insert("x-mien-faces-found", HeaderValue::from(self.boxes.len()));
+        // `hit`: the photo's faces came from the cache (a repeat upload).
+        h.insert("x-mien-cache", HeaderValue::from_static(if self.cached { "hit" } else { "miss" }));
+        let boxes: Vec<String> = self.boxes.iter().map(|b| format!("{},{},{},{}", b[0], b[1], b[2], b[3])).collect();
+        if let Ok(v) = HeaderValue::from_str(&boxes.join(";")) {
+            h.insert("x-mien-face-boxes", v);
+        }
+    }
+}
+
+/// Decodes, finds faces, edits them (blocking; runs on a worker).
+pub fn compute(st: &AppState, bytes: &[u8], p: &EditParams, want_crops: bool) -> Result<Output, ApiError> {
+    let editor =
+        st.catalog.editor(&p.model, p.expression.as_deref()).map_err(|_| ApiError::internal("model vanished"))?;
+    let mut t = Timings::default();
+    let key = st.cache.key(bytes);
+    let (prepared, cached) = match st.cache.get(key) {
+        Some(p) => (p, true),
+        None => {
+            let p = Arc::new(prepare(st, bytes, &mut t)?);
+            st.cache.insert(key, Arc::clone(&p));
+            (p, false)
+        }
+    };
+    let img = &prepared.image;
+    if prepared.faces.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "no_face",
+            "no face found in this photo; try a photo where the face is larger, frontal and well lit",
+        ));
+    }
+    let all: Vec<[i64; 4]> = prepared
+        .boxes
+        .iter()
+        .map(|b| [b.x.round() as i64, b.y.round() as i64, b.w.round() as i64, b.h.round() as i64])
+        .collect();
+    let faces = match p.faces {
+        Faces::All => &prepared.faces[..],
+        Faces::Nth(n) if n <= prepared.faces.len() => &prepared.faces[n - 1..n],
+        Faces::Nth(n) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "no_such_face",
+                format!("face={n} asked for, but only {} face(s) found", prepared.faces.len()),
+            ))
+        }
+    };
+    let start = Instant::now();
+    let mut out = img.clone();
+    let mut crops = Vec::new();
+    for f in faces {
+        let aligned = align_face(img, &f.landmarks, &editor.template).map_err(cannot_edit)?;
+        // Local models blend input and output by the intensity; deformation models scale their AU target.
+        let (edited, deformed) =
+            editor.edit_crop_at(&aligned.crop, Path::new("uploaded image"), p.intensity).map_err(cannot_edit)?;
+        out = paste_back(&out, &edited, &aligned.crop, &aligned.transform, &f.landmarks).map_err(cannot_edit)?;
+        if want_crops {
+            let mut tiles = vec![aligned.crop.to_rgb()];
+            // A deformation model's motion-only step sits between before and after.
+            tiles.extend(deformed.map(|d| d.to_u8().to_rgb()));
+            tiles.push(edited.to_u8().to_rgb());
+            crops.push(tiles);
+        }
+    }
+    t.edit = start.elapsed();
+    Ok(Output { image: out, crops, boxes: all, edited: faces.len(), cached, timings: t })
+}
+
+/// Decodes the upload and finds every face with its landmarks.
+fn prepare(st: &AppState, bytes: &[u8], t: &mut Timings) -> Result<Prepared, ApiError> {
+    let start = Instant::now();
+    let image = image::decode(bytes, Path::new("uploaded image"), DecodeLimits { max_pixels: st.limits.max_pixels })
+        .map_err(decode_error)?;
+    t.decode = start.elapsed();
+    let start = Instant::now();
+    let (boxes, _) = st.finder.detect(&image, &detect_options(&image, st.limits.min_face)).map_err(cannot_edit)?;
+    t.detect = start.elapsed();
+    let start = Instant::now();
+    let faces = st.finder.landmarks(&image, boxes.clone()).map_err(cannot_edit)?;
+    t.landmarks = start.elapsed();
+    Ok(Prepared { image, boxes, faces })
+}
+
+fn decode_error(e: mien_core::error::Error) -> ApiError {
+    match e {
+        mien_core::error::Error::TooLarge { width, height, limit, .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the image is {width}×{height}, over the limit of {limit} pixels; downscale it first"),
+        ),
+        e => ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_image", e.to_string()),
+    }
+}
+
+fn cannot_edit(e: impl std::fmt::Display) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "cannot_edit", format!("cannot edit this photo: {e}"))
+}
+
+pub fn encode_response(img: &Image<u8>, format: Format, mut t: Timings) -> Result<Response, ApiError> {
+    let start = Instant::now();
+    let (bytes, mime) = match format {
+        Format::Png => (image::encode_png(img).map_err(|e| ApiError::internal(e.to_string()))?, "image/png"),
+        Format::Jpeg => (encode_jpeg(img)?, "image/jpeg"),
+    };
+    t.encode = start.elapsed();
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let timing = format!(
+        "decode;dur={:.1}, detect;dur={:.1}, landmarks;dur={:.1}, edit;dur={:.1}, encode;dur={:.1}",
+        ms(t.decode),
+        ms(t.detect),
+        ms(t.landmarks),
+        ms(t.edit),
+        ms(t.encode)
+    );
+    if let Ok(v) = HeaderValue::from_str(&timing) {
+        h.insert("server-timing", v);
+    }
+    Ok(res)
+}
+
+fn encode_jpeg(img: &Image<u8>) -> Result<Vec<u8>, ApiError> {
+    let rgb = img.to_rgb();
+    let n = rgb.width() * rgb.height();
+    let d = rgb.data();
+    let inter: Vec<u8> = (0..n).flat_map(|i| [d[i], d[n + i], d[2 * n + i]]).collect();
+    let mut out = Vec::new();
+    let enc = ::image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
+    ::image::ImageEncoder::write_image(
+        enc,
+        &inter,
+        rgb.width() as u32,
+        rgb.height() as u32,
+        ::image::ExtendedColorType::Rgb8,
+    )
+    .map_err(|e| ApiError::internal(format!("cannot encode JPEG: {e}")))?;
+    Ok(out)
+}
