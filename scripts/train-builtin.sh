@@ -24,7 +24,8 @@ for expr in happy surprise sad angry disgust fear; do
   "$mien" train --model masked -r 3 --prior "${PRIOR:-identity}" --lambda "${LAMBDA:-30}" --data "$work/$expr" --expression "$expr" -o "$out/masked-$expr.safetensors"
   "$mien" train --model pixel --prior "${PRIOR:-identity}" --lambda "${LAMBDA:-30}" --data "$work/$expr" --expression "$expr" -o "$out/pixel-$expr.safetensors"
 done
-# One AU-conditioned deformation model over all six expressions.
-"$mien" train --model deform --data "$work" -o "$out/deform-all.safetensors"
+# One AU-conditioned deformation model over all six expressions; its texture
+# step too is regularised harder (λ = 30, library default 1) for faces unlike JAFFE.
+"$mien" train --model deform --lambda "${DEFORM_LAMBDA:-30}" --data "$work" -o "$out/deform-all.safetensors"
 ls -l "$out"
 cargo build --release -p mien-cli

@@ -229,7 +229,13 @@ fn run_deform(a: TrainArgs) -> Result<ExitCode> {
     let load_s = t_load.elapsed().as_secs_f64();
     let groups: Vec<mien_deform::AuGroup<'_>> = groups_data.iter().map(|g| g.group()).collect();
     let t_fit = Instant::now();
-    let model = mien_deform::DeformParams::default().fit(&groups)?;
+    // --lambda sets the texture step's ridge penalty (towards "no texture change").
+    let params = match a.lambda {
+        Some(l) => mien_deform::DeformParams::default().texture_lambda(l),
+        None => mien_deform::DeformParams::default(),
+    };
+    params.check().context("--lambda")?;
+    let model = params.fit(&groups)?;
     let fit_s = t_fit.elapsed().as_secs_f64();
     let pairs: usize = groups_data.iter().map(|g| g.data.len()).sum();
     let alignment = groups_data
