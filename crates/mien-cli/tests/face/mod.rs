@@ -231,3 +231,54 @@ fn deform_edits_with_aus_sweeps_and_rejects_bad_au_lists() {
     assert!(err.contains("-m deform"), "{err}");
     assert!(!fx.path("bad.png").exists());
 }
+
+#[test]
+fn score_prints_probabilities_per_image() {
+    let fx = Fixture::with_dataset(8, 1);
+    let photo = sample("astronaut.png");
+    let out = crate::util::mien().args(["score", photo.to_str().unwrap()]).current_dir(fx.dir.path()).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("image,neutral,happy,sad,angry,fearful,disgusted,surprised"));
+    let probs: Vec<f64> = lines.next().unwrap().split(',').skip(1).map(|v| v.parse().unwrap()).collect();
+    assert_eq!(probs.len(), 7);
+    assert!((probs.iter().sum::<f64>() - 1.0).abs() < 0.01, "{probs:?}");
+    // She smiles in the photo.
+    let top = (0..7).max_by(|&i, &j| probs[i].total_cmp(&probs[j])).unwrap();
+    assert_eq!(top, 1, "{probs:?}");
+    let plain = Image::from_planar(64, 64, 1, vec![128; 64 * 64]).unwrap();
+    fx.save("plain.png", &plain);
+    let err = run_expect(&["score", "plain.png"], fx.dir.path(), 1);
+    assert!(err.contains("no face found"), "{err}");
+}
+
+#[test]
+fn loso_table_runs_every_model_at_64() {
+    let Some(dir) = jaffe() else { return };
+    let fx = Fixture::with_dataset(8, 1);
+    run_expect(
+        &["align", "--jaffe", dir.to_str().unwrap(), "--expression", "happy", "--pairs-all", "-o", "al"],
+        fx.dir.path(),
+        0,
+    );
+    // lasso with a larger α than its default keeps this test to seconds per fold.
+    let models = "masked,pixel,pixel-kernel,omp,lsrf,ridge,lasso:alpha=0.05,pcr,kernel-ridge";
+    let out = crate::util::mien()
+        .args(["eval", "--models", models, "--protocol", "loso", "--size", "64", "--data", "al", "--csv", "t.csv"])
+        .current_dir(fx.dir.path())
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(table.contains("leave one subject out, 10 folds"), "{table}");
+    for m in models.split(',') {
+        assert!(table.contains(&format!("| {m} | all |")), "{m} missing:\n{table}");
+    }
+    let csv = std::fs::read_to_string(fx.path("t.csv")).unwrap();
+    let mse = |name: &str| -> f64 {
+        csv.lines().find(|l| l.starts_with(name)).unwrap().split(',').nth(2).unwrap().parse().unwrap()
+    };
+    println!("{table}");
+    assert!(mse("\"masked\"") < mse("identity"), "{csv}");
+}
