@@ -48,10 +48,10 @@ impl Default for MaskedParams {
     fn default() -> Self {
         Self {
             receptive_field: 3,
-            lambda: 1.0,
+            lambda: 3.0,
             penalize_bias: true,
             channels: ChannelMode::Separate,
-            prior: Prior::Identity,
+            prior: Prior::Zero,
         }
     }
 }
