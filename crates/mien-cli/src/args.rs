@@ -116,7 +116,7 @@ pub struct TrainArgs {
     /// Window side r (odd) for `masked`.
     #[arg(short = 'r', long = "receptive-field", default_value_t = 3)]
     pub receptive_field: usize,
-    /// Ridge penalty λ (> 0) [default: each model's own, see `docs/models.md`].
+    /// Ridge penalty λ (> 0) [default: each model's own, see docs/models.md].
     #[arg(long)]
     pub lambda: Option<f64>,
     /// What the ridge penalty shrinks towards: the identity map or zero (the reference).
