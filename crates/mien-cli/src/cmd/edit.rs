@@ -106,10 +106,7 @@ impl Editor {
     pub fn parameter_count(&self) -> usize {
         match &self.model {
             EditModel::Local(m) => m.model.predictor().parameter_count(),
-            EditModel::Deform(f) => {
-                use mien_core::models::Predict;
-                f.model.at(self.au.unwrap_or_default()).parameter_count()
-            }
+            EditModel::Deform(f) => f.model.parameter_count(),
         }
     }
 

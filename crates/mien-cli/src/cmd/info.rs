@@ -5,13 +5,17 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use mien_core::model_file::ModelFile;
 
+use super::builtin::EditModel;
 use crate::args::InfoArgs;
 
 pub fn run(a: InfoArgs) -> Result<ExitCode> {
     let bytes = std::fs::read(&a.model).with_context(|| format!("cannot read {}", a.model.display()))?;
     let meta = ModelFile::read_meta(&bytes, &a.model)?;
     // Parse fully too, so a damaged file is reported here rather than at use.
-    let file = ModelFile::from_bytes(&bytes, &a.model)?;
+    let parameters = match EditModel::from_bytes(&bytes, &a.model)? {
+        EditModel::Local(file) => file.model.predictor().parameter_count(),
+        EditModel::Deform(file) => file.model.parameter_count(),
+    };
     println!("file:          {}", a.model.display());
     println!("kind:          {}", meta.kind);
     println!("format:        mien-model v{} (written by {})", meta.format_version, meta.written_by);
@@ -19,7 +23,7 @@ pub fn run(a: InfoArgs) -> Result<ExitCode> {
     println!("channels:      {} ({} weight set(s))", meta.channel_mode, meta.weight_sets);
     println!("normalize:     {}", meta.normalize);
     println!("output mode:   {}", meta.output_mode);
-    println!("parameters:    {}", file.model.predictor().parameter_count());
+    println!("parameters:    {parameters}");
     println!("file size:     {} bytes", bytes.len());
     println!(
         "training:      {} pairs from `{}` in {:.3} s",

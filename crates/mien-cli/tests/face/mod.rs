@@ -227,6 +227,9 @@ fn deform_edits_with_aus_sweeps_and_rejects_bad_au_lists() {
         let err = run_expect(&["edit", p, "-m", "deform", "--au", list, "-o", "bad.png"], fx.dir.path(), 2);
         assert!(err.to_lowercase().contains(&needle.to_lowercase()), "{list}: {err}");
     }
+    let model = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/models/deform-all.safetensors"));
+    let info = crate::util::mien().args(["info", model.to_str().unwrap()]).output().unwrap();
+    assert!(String::from_utf8_lossy(&info.stdout).contains("kind:          deform"), "info reads deform files");
     let err = run_expect(&["edit", p, "-m", "masked", "--au", "AU12=0.5", "-o", "bad.png"], fx.dir.path(), 2);
     assert!(err.contains("-m deform"), "{err}");
     assert!(!fx.path("bad.png").exists());

@@ -183,6 +183,13 @@ impl Deform {
     }
 }
 
+impl Deform {
+    /// Stored parameters: flow basis, texture maps and their AU mix.
+    pub fn parameter_count(&self) -> usize {
+        self.basis.len() + self.texture.len() + self.mix.len()
+    }
+}
+
 impl Predict for Conditioned<'_> {
     fn size(&self) -> (usize, usize) {
         self.model.size()
@@ -191,7 +198,7 @@ impl Predict for Conditioned<'_> {
         1
     }
     fn parameter_count(&self) -> usize {
-        self.model.basis.len() + self.model.texture.len() + self.model.mix.len()
+        self.model.parameter_count()
     }
     fn predict_into(&self, input: &ImageRef<'_, f32>, out: &mut ImageMut<'_, f32>) -> mien_core::Result<()> {
         let mut deformed = Image::new(input.width(), input.height(), input.channels());
