@@ -158,6 +158,14 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { path: path.into(), source }
     }
+    /// Checks that a hyperparameter is a finite number > 0.
+    pub fn check_positive(name: &'static str, value: f64) -> Result<()> {
+        if value > 0.0 && value.is_finite() {
+            Ok(())
+        } else {
+            Err(Error::param(name, value, "a finite number > 0"))
+        }
+    }
     /// A parameter out of range.
     pub fn param(name: &'static str, value: impl ToString, expected: impl Into<String>) -> Self {
         Error::InvalidParam { name, value: value.to_string(), expected: expected.into() }

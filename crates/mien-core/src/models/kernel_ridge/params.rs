@@ -48,12 +48,8 @@ impl KernelRidgeParams {
     }
     /// Checks the parameters.
     pub fn check(&self) -> Result<()> {
-        if !(self.gamma > 0.0 && self.gamma.is_finite()) {
-            return Err(Error::param("gamma", self.gamma, "a finite number > 0"));
-        }
-        if !(self.lambda > 0.0 && self.lambda.is_finite()) {
-            return Err(Error::param("lambda", self.lambda, "a finite number > 0"));
-        }
+        Error::check_positive("gamma", self.gamma)?;
+        Error::check_positive("lambda", self.lambda)?;
         Ok(())
     }
     /// Fits the model.

@@ -62,15 +62,11 @@ impl LassoParams {
     }
     /// Checks the parameters.
     pub fn check(&self) -> Result<()> {
-        if !(self.alpha > 0.0 && self.alpha.is_finite()) {
-            return Err(Error::param("alpha", self.alpha, "a finite number > 0"));
-        }
+        Error::check_positive("alpha", self.alpha)?;
         if !(1..=100).contains(&self.path_len) {
             return Err(Error::param("path length", self.path_len, "between 1 and 100"));
         }
-        if !(self.tolerance > 0.0 && self.tolerance.is_finite()) {
-            return Err(Error::param("tolerance", self.tolerance, "a finite number > 0"));
-        }
+        Error::check_positive("tolerance", self.tolerance)?;
         if self.max_sweeps == 0 {
             return Err(Error::param("max sweeps", self.max_sweeps, "at least 1"));
         }

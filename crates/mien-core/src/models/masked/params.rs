@@ -108,9 +108,7 @@ impl MaskedParams {
         if r > 31 {
             return Err(Error::param("receptive field", r, "at most 31 (each pixel solves an (r²+1)-sized system)"));
         }
-        if !(self.lambda > 0.0 && self.lambda.is_finite()) {
-            return Err(Error::param("lambda", self.lambda, "a finite number > 0"));
-        }
+        Error::check_positive("lambda", self.lambda)?;
         Ok(())
     }
 

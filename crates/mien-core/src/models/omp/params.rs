@@ -79,9 +79,7 @@ impl OmpParams {
         if !(1..=64).contains(&self.nonzeros) {
             return Err(Error::param("nonzeros", self.nonzeros, "between 1 and 64 input pixels per output pixel"));
         }
-        if !(self.lambda > 0.0 && self.lambda.is_finite()) {
-            return Err(Error::param("lambda", self.lambda, "a finite number > 0"));
-        }
+        Error::check_positive("lambda", self.lambda)?;
         if !(self.beta >= 0.0 && self.beta.is_finite()) {
             return Err(Error::param("beta", self.beta, "a finite number ≥ 0 (0 is plain OMP)"));
         }

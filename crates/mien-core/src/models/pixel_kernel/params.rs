@@ -50,12 +50,8 @@ impl PixelKernelParams {
     }
     /// Checks ranges.
     pub fn check(&self) -> Result<()> {
-        if !(self.gamma > 0.0 && self.gamma.is_finite()) {
-            return Err(Error::param("gamma", self.gamma, "a finite number > 0"));
-        }
-        if !(self.lambda > 0.0 && self.lambda.is_finite()) {
-            return Err(Error::param("lambda", self.lambda, "a finite number > 0"));
-        }
+        Error::check_positive("gamma", self.gamma)?;
+        Error::check_positive("lambda", self.lambda)?;
         if !(2..=64).contains(&self.centres) {
             return Err(Error::param("centres", self.centres, "between 2 and 64"));
         }

@@ -41,9 +41,7 @@ impl RidgeParams {
     }
     /// Checks the parameters.
     pub fn check(&self) -> Result<()> {
-        if !(self.lambda > 0.0 && self.lambda.is_finite()) {
-            return Err(Error::param("lambda", self.lambda, "a finite number > 0"));
-        }
+        Error::check_positive("lambda", self.lambda)?;
         Ok(())
     }
     /// Fits the model.
