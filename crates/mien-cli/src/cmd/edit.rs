@@ -151,17 +151,31 @@ impl Editor {
         Ok(faces)
     }
 
-    /// Edits the given faces of a photo.
+    /// Edits the given faces of a photo at the editor's intensity.
     pub fn edit_faces(&self, img: &Image<u8>, faces: Vec<Found>, path: &Path, t: &mut Timings) -> Result<Edited> {
+        self.edit_faces_at(img, &faces, path, self.intensity, t)
+    }
+
+    /// Edits the given faces of a photo at `intensity` (0..=1): align each
+    /// face, run the model, paste the change back. `mien serve` calls this
+    /// with a per-request intensity.
+    pub fn edit_faces_at(
+        &self,
+        img: &Image<u8>,
+        faces: &[Found],
+        path: &Path,
+        intensity: f32,
+        t: &mut Timings,
+    ) -> Result<Edited> {
         let mut out = img.clone();
         let mut crops = Vec::new();
         let mut deformed_crops = Vec::new();
-        for f in &faces {
+        for f in faces {
             let start = Instant::now();
             let aligned = align_face(img, &f.landmarks, &self.template)?;
             t.align += start.elapsed();
             let start = Instant::now();
-            let (edited, deformed) = self.edit_crop_full(&aligned.crop, path)?;
+            let (edited, deformed) = self.edit_crop_at(&aligned.crop, path, intensity)?;
             t.synthesise += start.elapsed();
             if let Some(d) = deformed {
                 deformed_crops.push(d.to_u8());
@@ -171,7 +185,7 @@ impl Editor {
             t.paste += start.elapsed();
             crops.push((aligned.crop, edited.to_u8()));
         }
-        Ok(Edited { image: out, faces, crops, deformed: deformed_crops })
+        Ok(Edited { image: out, faces: faces.to_vec(), crops, deformed: deformed_crops })
     }
 
     /// Runs the model on a crop and blends by intensity; returns 0..255 values at the crop's size.

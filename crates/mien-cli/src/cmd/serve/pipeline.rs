@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mien_core::image::{self, DecodeLimits, Image};
-use mien_face::align::{align_face, paste_back};
 
+use super::super::edit::Timings as EditTimings;
 use super::super::faces::detect_options;
 use super::api::ApiError;
 use super::cache::Prepared;
@@ -91,22 +91,21 @@ pub fn compute(st: &AppState, bytes: &[u8], p: &EditParams, want_crops: bool) ->
         }
     };
     let start = Instant::now();
-    let mut out = img.clone();
+    // Local models blend input and output by the intensity; deformation models scale their AU target.
+    let edited = editor
+        .edit_faces_at(img, faces, Path::new("uploaded image"), p.intensity, &mut EditTimings::default())
+        .map_err(cannot_edit)?;
     let mut crops = Vec::new();
-    for f in faces {
-        let aligned = align_face(img, &f.landmarks, &editor.template).map_err(cannot_edit)?;
-        // Local models blend input and output by the intensity; deformation models scale their AU target.
-        let (edited, deformed) =
-            editor.edit_crop_at(&aligned.crop, Path::new("uploaded image"), p.intensity).map_err(cannot_edit)?;
-        out = paste_back(&out, &edited, &aligned.crop, &aligned.transform, &f.landmarks).map_err(cannot_edit)?;
-        if want_crops {
-            let mut tiles = vec![aligned.crop.to_rgb()];
+    if want_crops {
+        for (i, (before, after)) in edited.crops.iter().enumerate() {
+            let mut tiles = vec![before.to_rgb()];
             // A deformation model's motion-only step sits between before and after.
-            tiles.extend(deformed.map(|d| d.to_u8().to_rgb()));
-            tiles.push(edited.to_u8().to_rgb());
+            tiles.extend(edited.deformed.get(i).map(Image::to_rgb));
+            tiles.push(after.to_rgb());
             crops.push(tiles);
         }
     }
+    let out = edited.image;
     t.edit = start.elapsed();
     Ok(Output { image: out, crops, boxes: all, edited: faces.len(), cached, timings: t })
 }
