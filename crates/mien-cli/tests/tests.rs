@@ -50,10 +50,7 @@ fn train_apply_eval_info_round_trip() {
         "{table}"
     );
     let csv = std::fs::read_to_string(fx.path("eval.csv")).unwrap();
-    let mse = |name: &str| -> f64 {
-        csv.lines().find(|l| l.starts_with(&format!("{name},"))).unwrap().split(',').nth(2).unwrap().parse().unwrap()
-    };
-    assert!(mse("m") < mse("identity") * 0.1, "{csv}");
+    assert!(util::csv_mse(&csv, "m") < util::csv_mse(&csv, "identity") * 0.1, "{csv}");
     let grid = mien_core::image::load(&fx.path("grid.png"), Default::default()).unwrap();
     assert_eq!((grid.width(), grid.height()), (24 * 5, 24 * 4));
 

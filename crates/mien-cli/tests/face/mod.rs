@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use mien_core::image::{self, Image};
 
-use crate::util::{run_expect, Fixture};
+use crate::util::{csv_mse, run_expect, Fixture};
 
 fn sample(name: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/samples")).join(name)
@@ -162,20 +162,11 @@ fn align_jaffe_counts_and_aligned_model_quality() {
             .unwrap();
         assert!(out.status.success());
         let csv = std::fs::read_to_string(fx.path("e.csv")).unwrap();
-        let mse = |name: &str| -> f64 {
-            csv.lines()
-                .find(|l| l.starts_with(&format!("{name},")))
-                .unwrap()
-                .split(',')
-                .nth(2)
-                .unwrap()
-                .parse()
-                .unwrap()
-        };
-        println!("held out {held:?}: identity {:.5}, pixel {:.5}, masked {:.5}", mse("identity"), mse("p"), mse("m"));
-        m_sum += mse("m");
-        p_sum += mse("p");
-        i_sum += mse("identity");
+        let (i, p, m) = (csv_mse(&csv, "identity"), csv_mse(&csv, "p"), csv_mse(&csv, "m"));
+        println!("held out {held:?}: identity {i:.5}, pixel {p:.5}, masked {m:.5}");
+        m_sum += m;
+        p_sum += p;
+        i_sum += i;
     }
     println!(
         "aligned JAFFE happy, mean over 5 folds: identity {:.5}, pixel {:.5}, masked {:.5}",
@@ -279,9 +270,6 @@ fn loso_table_runs_every_model_at_64() {
         assert!(table.contains(&format!("| {m} | all |")), "{m} missing:\n{table}");
     }
     let csv = std::fs::read_to_string(fx.path("t.csv")).unwrap();
-    let mse = |name: &str| -> f64 {
-        csv.lines().find(|l| l.starts_with(name)).unwrap().split(',').nth(2).unwrap().parse().unwrap()
-    };
     println!("{table}");
-    assert!(mse("\"masked\"") < mse("identity"), "{csv}");
+    assert!(csv_mse(&csv, "\"masked\"") < csv_mse(&csv, "identity"), "{csv}");
 }

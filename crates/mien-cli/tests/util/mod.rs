@@ -68,3 +68,13 @@ pub fn run_expect(args: &[&str], cwd: &Path, code: i32) -> String {
     );
     stderr
 }
+
+/// The MSE column (third) of the row of an `eval --csv` table whose first
+/// field is `model` (quoted names included as written).
+pub fn csv_mse(csv: &str, model: &str) -> f64 {
+    let row = csv
+        .lines()
+        .find(|l| l.split(',').next() == Some(model))
+        .unwrap_or_else(|| panic!("no row `{model}` in\n{csv}"));
+    row.split(',').nth(2).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("no MSE in `{row}`"))
+}
