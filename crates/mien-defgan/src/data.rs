@@ -1,0 +1,142 @@
+//! Training images with AU labels, and batches drawn from them.
+//!
+//! Every image of an aligned folder is a training image labelled with its
+//! expression's prototype AU vector (neutral: all zeros). The pairs are kept
+//! only for the optional paired L1 term: in the self-supervised setting a
+//! batch's target AU vectors are the labels of other, independently drawn
+//! images, and no image is ever compared with its expression's photo.
+
+use std::collections::HashMap;
+
+use burn::prelude::*;
+use mien_core::dataset::PairedDataset;
+use mien_core::image::Image;
+use mien_core::synthetic::Rng;
+use mien_deform::au::{AuVector, AU_COUNT};
+
+/// Images in [-1, 1] (planar, `channels` planes of `size²`), their labels and the pairs.
+#[derive(Clone, Debug)]
+pub struct TrainSet {
+    /// Crop side.
+    pub size: usize,
+    /// Channels per image.
+    pub channels: usize,
+    /// Pixels, image after image.
+    pub pixels: Vec<f32>,
+    /// One AU label per image.
+    pub labels: Vec<AuVector>,
+    /// (source, target) image indices of each neutral → expression pair.
+    pub pairs: Vec<(usize, usize)>,
+}
+
+/// u8 → [-1, 1].
+pub fn to_signed(v: u8) -> f32 {
+    v as f32 / 127.5 - 1.0
+}
+
+impl TrainSet {
+    /// Collects the images of every group (expression name, its AU vector and
+    /// its neutral → expression pairs, already at the training size). Each
+    /// photo appears once, however many pairs it is in; names are
+    /// `<neutral stem>__<target stem>` as `mien align` writes them.
+    pub fn from_groups(groups: &[(AuVector, &PairedDataset)]) -> Result<Self, String> {
+        let first = groups.first().ok_or("no training groups")?.1;
+        let (size, channels) = (first.width, first.channels);
+        if first.height != size {
+            return Err(format!("training crops are {}×{}: defgan needs square crops", first.width, first.height));
+        }
+        let mut set = Self { size, channels, pixels: Vec::new(), labels: Vec::new(), pairs: Vec::new() };
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (au, data) in groups {
+            if data.width != size || data.height != size || data.channels != channels {
+                return Err("training groups differ in size or channels".into());
+            }
+            for p in &data.pairs {
+                let (src, tgt) = p.name.split_once("__").unwrap_or((p.name.as_str(), p.name.as_str()));
+                let s = set.intern(&mut index, src, &p.input, AuVector::zero());
+                let t = set.intern(&mut index, &format!("{tgt}@{}", label_key(au)), &p.target, *au);
+                set.pairs.push((s, t));
+            }
+        }
+        if set.pairs.is_empty() {
+            return Err("no training pairs".into());
+        }
+        Ok(set)
+    }
+
+    fn intern(&mut self, index: &mut HashMap<String, usize>, name: &str, img: &Image<u8>, au: AuVector) -> usize {
+        if let Some(&i) = index.get(name) {
+            return i;
+        }
+        let i = self.labels.len();
+        self.pixels.extend(img.data().iter().map(|&v| to_signed(v)));
+        self.labels.push(au);
+        index.insert(name.to_string(), i);
+        i
+    }
+
+    /// Number of distinct images.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// True without images.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    fn image(&self, i: usize) -> &[f32] {
+        let d = self.channels * self.size * self.size;
+        &self.pixels[i * d..(i + 1) * d]
+    }
+
+    /// Draws a batch: random pairs, each used in a random direction (neutral →
+    /// expression or back). With `paired` the target AU vector is the pair's
+    /// other image's label; without it, the label of an independently drawn
+    /// image.
+    pub fn batch(&self, rng: &mut Rng, n: usize, paired: bool, device: &Device) -> Batch {
+        let d = self.channels * self.size * self.size;
+        let (mut x, mut t) = (Vec::with_capacity(n * d), Vec::with_capacity(n * d));
+        let (mut ax, mut ay) = (Vec::with_capacity(n * AU_COUNT), Vec::with_capacity(n * AU_COUNT));
+        for _ in 0..n {
+            let (mut s, mut g) = self.pairs[pick(rng, self.pairs.len())];
+            if rng.uniform() < 0.5 {
+                std::mem::swap(&mut s, &mut g);
+            }
+            let target_label = if paired { g } else { pick(rng, self.len()) };
+            x.extend_from_slice(self.image(s));
+            t.extend_from_slice(self.image(g));
+            ax.extend_from_slice(&self.labels[s].0);
+            ay.extend_from_slice(&self.labels[target_label].0);
+        }
+        let shape = [n, self.channels, self.size, self.size];
+        Batch {
+            x: Tensor::from_data(TensorData::new(x, shape), device),
+            target: Tensor::from_data(TensorData::new(t, shape), device),
+            au_x: Tensor::from_data(TensorData::new(ax, [n, AU_COUNT]), device),
+            au_y: Tensor::from_data(TensorData::new(ay, [n, AU_COUNT]), device),
+        }
+    }
+}
+
+fn label_key(au: &AuVector) -> String {
+    au.0.iter().map(|v| format!("{v}")).collect::<Vec<_>>().join(",")
+}
+
+/// A uniform index below `n`.
+pub fn pick(rng: &mut Rng, n: usize) -> usize {
+    ((rng.uniform() * n as f64) as usize).min(n - 1)
+}
+
+/// One batch: real images, their labels, target labels and (paired) target images.
+#[derive(Clone, Debug)]
+pub struct Batch {
+    /// Real source images (N, C, S, S) in [-1, 1].
+    pub x: Tensor<4>,
+    /// The pair's other image (used only by the paired L1 term).
+    pub target: Tensor<4>,
+    /// Labels of `x` (N, 17).
+    pub au_x: Tensor<2>,
+    /// Target AU vectors (N, 17).
+    pub au_y: Tensor<2>,
+}

@@ -1,0 +1,277 @@
+//! The three networks, after GANimation's published design (Pumarola et al.,
+//! ECCV 2018), scaled down by [`NetConfig`]:
+//!
+//! - the generator body: conv 7×7 → two stride-2 convs 4×4 → residual blocks
+//!   (conv 3×3, instance norm, ReLU, conv 3×3, instance norm, + input) →
+//!   two stride-2 transposed convs 4×4; instance norm and ReLU after every
+//!   conv of the trunk. Its input is the image concatenated with the target
+//!   AU vector broadcast to constant maps.
+//! - [`MotionNet`]: the body and a conv 7×7 head giving a 2-channel flow,
+//!   `max_flow · tanh(·)`, in `grid_sample` grid units.
+//! - [`TextureNet`]: the body and two conv 7×7 heads: a colour image
+//!   `tanh(·)` and an attention mask `sigmoid(·)`.
+//! - [`Critic`]: a PatchGAN stack of conv 4×4 stride 2 with leaky ReLU (slope
+//!   0.01, no normalisation, as WGAN-GP asks), a conv 3×3 realism head (one
+//!   score per patch) and a conv head spanning the last map for the AU vector.
+
+use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
+use burn::nn::{InstanceNorm, InstanceNormConfig, PaddingConfig2d};
+use burn::prelude::*;
+use burn::tensor::activation::{leaky_relu, relu, sigmoid, tanh};
+use serde::{Deserialize, Serialize};
+
+use mien_deform::au::AU_COUNT;
+
+/// Network shapes. Everything a model file needs to rebuild the networks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetConfig {
+    /// Crop side in pixels (a multiple of 4, at least 16).
+    pub size: usize,
+    /// Image channels: 1 (grey) or 3 (RGB).
+    pub channels: usize,
+    /// Generator base width (GANimation: 64).
+    pub gen_width: usize,
+    /// Residual blocks in each generator (GANimation: 6).
+    pub res_blocks: usize,
+    /// Critic base width (GANimation: 64).
+    pub critic_width: usize,
+    /// Largest displacement the motion network can output, in grid units
+    /// (the image spans 2, so 0.25 is an eighth of the side).
+    pub max_flow: f32,
+}
+
+impl NetConfig {
+    /// The defaults for a crop of `size` pixels with `channels` channels.
+    pub fn new(size: usize, channels: usize) -> Self {
+        Self { size, channels, gen_width: 16, res_blocks: 3, critic_width: 16, max_flow: 0.25 }
+    }
+
+    /// Critic depth: stride-2 layers down to a 2×2 map (GANimation: 6 at 128).
+    pub fn critic_layers(&self) -> usize {
+        (self.size / 2).max(2).ilog2() as usize
+    }
+
+    /// Checks the shapes; the message says what to change.
+    pub fn check(&self) -> Result<(), String> {
+        if self.size < 16 || self.size > 1024 || self.size % 4 != 0 || !self.size.is_power_of_two() {
+            return Err(format!("size {} must be a power of two in 16..1024", self.size));
+        }
+        if self.channels != 1 && self.channels != 3 {
+            return Err(format!("{} channels: expected 1 (grey) or 3 (RGB)", self.channels));
+        }
+        if !(1..=256).contains(&self.gen_width) || !(1..=256).contains(&self.critic_width) {
+            return Err("network widths must be in 1..256".into());
+        }
+        if self.res_blocks > 16 {
+            return Err(format!("{} residual blocks: at most 16", self.res_blocks));
+        }
+        if !(self.max_flow > 0.0 && self.max_flow <= 2.0) {
+            return Err(format!("max flow {} must be in (0, 2] grid units", self.max_flow));
+        }
+        Ok(())
+    }
+}
+
+fn conv(cin: usize, cout: usize, k: usize, stride: usize, pad: usize, bias: bool, device: &Device) -> Conv2d {
+    Conv2dConfig::new([cin, cout], [k, k])
+        .with_stride([stride, stride])
+        .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
+        .with_bias(bias)
+        .init(device)
+}
+
+fn norm(c: usize, device: &Device) -> InstanceNorm {
+    InstanceNormConfig::new(c).with_affine(true).init(device)
+}
+
+/// Conv, instance norm, ReLU.
+#[derive(Module, Debug)]
+struct ConvNormRelu {
+    conv: Conv2d,
+    norm: InstanceNorm,
+}
+
+impl ConvNormRelu {
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        relu(self.norm.forward(self.conv.forward(x)))
+    }
+}
+
+/// Transposed conv (×2), instance norm, ReLU.
+#[derive(Module, Debug)]
+struct UpNormRelu {
+    conv: ConvTranspose2d,
+    norm: InstanceNorm,
+}
+
+impl UpNormRelu {
+    fn new(cin: usize, cout: usize, device: &Device) -> Self {
+        let conv = ConvTranspose2dConfig::new([cin, cout], [4, 4])
+            .with_stride([2, 2])
+            .with_padding([1, 1])
+            .with_bias(false)
+            .init(device);
+        Self { conv, norm: norm(cout, device) }
+    }
+
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        relu(self.norm.forward(self.conv.forward(x)))
+    }
+}
+
+#[derive(Module, Debug)]
+struct ResBlock {
+    conv1: Conv2d,
+    norm1: InstanceNorm,
+    conv2: Conv2d,
+    norm2: InstanceNorm,
+}
+
+impl ResBlock {
+    fn new(c: usize, device: &Device) -> Self {
+        Self {
+            conv1: conv(c, c, 3, 1, 1, false, device),
+            norm1: norm(c, device),
+            conv2: conv(c, c, 3, 1, 1, false, device),
+            norm2: norm(c, device),
+        }
+    }
+
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let y = relu(self.norm1.forward(self.conv1.forward(x.clone())));
+        x + self.norm2.forward(self.conv2.forward(y))
+    }
+}
+
+/// The shared encoder–residual–decoder trunk.
+#[derive(Module, Debug)]
+pub struct Body {
+    stem: ConvNormRelu,
+    down: Vec<ConvNormRelu>,
+    res: Vec<ResBlock>,
+    up: Vec<UpNormRelu>,
+}
+
+impl Body {
+    fn new(cin: usize, cfg: &NetConfig, device: &Device) -> Self {
+        let w = cfg.gen_width;
+        let stem = ConvNormRelu { conv: conv(cin, w, 7, 1, 3, false, device), norm: norm(w, device) };
+        let down = (0..2)
+            .map(|i| {
+                let (a, b) = (w << i, w << (i + 1));
+                ConvNormRelu { conv: conv(a, b, 4, 2, 1, false, device), norm: norm(b, device) }
+            })
+            .collect();
+        let res = (0..cfg.res_blocks).map(|_| ResBlock::new(w * 4, device)).collect();
+        let up = (0..2).map(|i| UpNormRelu::new(w << (2 - i), w << (1 - i), device)).collect();
+        Self { stem, down, res, up }
+    }
+
+    /// `x` (N, C, H, W) with the AU vector `a` (N, 17) broadcast to maps.
+    fn forward(&self, x: Tensor<4>, au: Tensor<2>) -> Tensor<4> {
+        let [n, _, h, w] = x.dims();
+        let maps = au.reshape([n, AU_COUNT, 1, 1]).expand([n, AU_COUNT, h, w]);
+        let mut y = self.stem.forward(Tensor::cat(vec![x, maps], 1));
+        for d in &self.down {
+            y = d.forward(y);
+        }
+        for r in &self.res {
+            y = r.forward(y);
+        }
+        for u in &self.up {
+            y = u.forward(y);
+        }
+        y
+    }
+}
+
+/// G_m(x, a): the flow that warps `x` towards the AU target `a`.
+#[derive(Module, Debug)]
+pub struct MotionNet {
+    body: Body,
+    head: Conv2d,
+    #[module(skip)]
+    max_flow: f32,
+}
+
+impl MotionNet {
+    /// A freshly initialised network.
+    pub fn new(cfg: &NetConfig, device: &Device) -> Self {
+        Self {
+            body: Body::new(cfg.channels + AU_COUNT, cfg, device),
+            head: conv(cfg.gen_width, 2, 7, 1, 3, true, device),
+            max_flow: cfg.max_flow,
+        }
+    }
+
+    /// Flow (N, 2, H, W) in grid units: channel 0 horizontal, 1 vertical.
+    pub fn forward(&self, x: Tensor<4>, au: Tensor<2>) -> Tensor<4> {
+        tanh(self.head.forward(self.body.forward(x, au))).mul_scalar(self.max_flow)
+    }
+}
+
+/// G_t(x_w, a): a colour image and an attention mask.
+#[derive(Module, Debug)]
+pub struct TextureNet {
+    body: Body,
+    colour: Conv2d,
+    mask: Conv2d,
+}
+
+impl TextureNet {
+    /// A freshly initialised network.
+    pub fn new(cfg: &NetConfig, device: &Device) -> Self {
+        Self {
+            body: Body::new(cfg.channels + AU_COUNT, cfg, device),
+            colour: conv(cfg.gen_width, cfg.channels, 7, 1, 3, true, device),
+            mask: conv(cfg.gen_width, 1, 7, 1, 3, true, device),
+        }
+    }
+
+    /// (colour C in [-1, 1] (N, C, H, W), mask M in [0, 1] (N, 1, H, W)).
+    pub fn forward(&self, xw: Tensor<4>, au: Tensor<2>) -> (Tensor<4>, Tensor<4>) {
+        let f = self.body.forward(xw, au);
+        (tanh(self.colour.forward(f.clone())), sigmoid(self.mask.forward(f)))
+    }
+}
+
+/// D(y): per-patch realism scores and the predicted AU vector.
+#[derive(Module, Debug)]
+pub struct Critic {
+    layers: Vec<Conv2d>,
+    realism: Conv2d,
+    au: Conv2d,
+}
+
+impl Critic {
+    /// A freshly initialised critic.
+    pub fn new(cfg: &NetConfig, device: &Device) -> Self {
+        let n = cfg.critic_layers();
+        let mut layers = Vec::with_capacity(n);
+        let mut cin = cfg.channels;
+        for i in 0..n {
+            let cout = (cfg.critic_width << i).min(cfg.critic_width * 32);
+            layers.push(conv(cin, cout, 4, 2, 1, true, device));
+            cin = cout;
+        }
+        let last = cfg.size >> n;
+        Self {
+            layers,
+            realism: conv(cin, 1, 3, 1, 1, false, device),
+            au: conv(cin, AU_COUNT, last, 1, 0, false, device),
+        }
+    }
+
+    /// (per-image realism score (N), predicted AU vector (N, 17)); the score
+    /// is the mean of the patch scores.
+    pub fn forward(&self, y: Tensor<4>) -> (Tensor<1>, Tensor<2>) {
+        let mut h = y;
+        for l in &self.layers {
+            h = leaky_relu(l.forward(h), 0.01);
+        }
+        let n = h.dims()[0];
+        let score = self.realism.forward(h.clone()).reshape([n as i64, -1]).mean_dim(1).reshape([n]);
+        let au = self.au.forward(h).reshape([n, AU_COUNT]);
+        (score, au)
+    }
+}

@@ -1,0 +1,418 @@
+//! End-to-end training: WGAN-GP with an AU-regressing critic, cycle
+//! consistency, flow and mask regularisers, and an optional paired L1 term.
+//!
+//! # The gradient penalty without double backward
+//!
+//! WGAN-GP penalises `(‖∇ₓD(x̂)‖ − 1)²` at points x̂ between real and fake
+//! images, and its gradient w.r.t. the critic's weights needs a second-order
+//! derivative, which burn's autodiff does not provide (first order only).
+//! Since `‖g‖ = u·g` with `u = g/‖g‖`, and `d‖g‖ = u·dg` (u is a unit vector,
+//! so its own change contributes nothing to first order), the norm equals the
+//! directional derivative of D along u, and so does its gradient w.r.t. the
+//! weights. We compute g with one backward pass, fix u, and evaluate the
+//! directional derivative by a central difference,
+//! `(D(x̂ + hu) − D(x̂ − hu)) / 2h`, which is an ordinary first-order graph.
+//! The critic is piecewise linear (convolutions and leaky ReLUs), so the
+//! difference is exact unless a kink lies within h of x̂.
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
+use mien_core::image::write_atomic;
+use mien_core::synthetic::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Batch, TrainSet};
+use crate::model::{Generator, Stages};
+use crate::net::{Critic, NetConfig};
+use crate::warp::pixels_per_unit;
+
+/// Loss weights (the command line's `--w-*` flags).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LossWeights {
+    /// WGAN-GP gradient penalty (WGAN-GP, GANimation: 10).
+    pub gp: f32,
+    /// AU regression, on the mean squared error over the 17 AUs, for the
+    /// critic on real images and the generator on its edits. GANimation's
+    /// 4000 is applied to PyTorch's mean squared error divided by its batch
+    /// size of 25, i.e. 160 on the mean.
+    pub au: f32,
+    /// Cycle consistency, L1 (GANimation: 10).
+    pub cycle: f32,
+    /// Total variation of the flow, L1 over neighbouring pixels, in pixels.
+    pub flow_tv: f32,
+    /// Mean squared flow length in pixels².
+    pub flow_magnitude: f32,
+    /// Mean of the attention mask (GANimation: 0.1); keeps the mask from
+    /// saturating at 1 (no edit).
+    pub mask_mean: f32,
+    /// Total variation of the mask, mean absolute neighbour difference.
+    /// GANimation's 1e-5 is on the sum over a 25×128² batch, about 8 on the mean.
+    pub mask_tv: f32,
+    /// L1 to the real target photo of the pair (0: self-supervised).
+    pub paired_l1: f32,
+}
+
+impl Default for LossWeights {
+    fn default() -> Self {
+        Self {
+            gp: 10.0,
+            au: 160.0,
+            cycle: 10.0,
+            flow_tv: 0.01,
+            flow_magnitude: 0.001,
+            mask_mean: 0.1,
+            mask_tv: 1.0,
+            paired_l1: 0.0,
+        }
+    }
+}
+
+/// Everything a run needs besides the data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// The networks.
+    pub net: NetConfig,
+    /// Loss weights.
+    pub weights: LossWeights,
+    /// Generator steps.
+    pub steps: usize,
+    /// Images per batch.
+    pub batch_size: usize,
+    /// Adam learning rate (both networks).
+    pub lr: f64,
+    /// Adam β₁.
+    pub beta1: f32,
+    /// Adam β₂.
+    pub beta2: f32,
+    /// Critic steps per generator step.
+    pub critic_steps: usize,
+    /// Finite-difference step of the gradient penalty, in [-1, 1] intensity units.
+    pub gp_step: f32,
+    /// Seed of the weights and of the batches.
+    pub seed: u64,
+}
+
+impl TrainConfig {
+    /// The defaults for a crop of `size` with `channels` channels.
+    pub fn new(size: usize, channels: usize) -> Self {
+        Self {
+            net: NetConfig::new(size, channels),
+            weights: LossWeights::default(),
+            steps: 2000,
+            batch_size: 8,
+            lr: 1e-4,
+            beta1: 0.5,
+            beta2: 0.999,
+            critic_steps: 5,
+            gp_step: 1e-2,
+            seed: 1,
+        }
+    }
+
+    /// Checks the settings; the message says what to change.
+    pub fn check(&self) -> Result<(), String> {
+        self.net.check()?;
+        if self.batch_size == 0 || self.batch_size > 1024 {
+            return Err(format!("batch size {} must be in 1..1024", self.batch_size));
+        }
+        if self.critic_steps == 0 || self.critic_steps > 100 {
+            return Err(format!("critic steps {} must be in 1..100", self.critic_steps));
+        }
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            return Err(format!("learning rate {} must be a finite number > 0", self.lr));
+        }
+        for (name, b) in [("β₁", self.beta1), ("β₂", self.beta2)] {
+            if !(0.0..1.0).contains(&b) {
+                return Err(format!("Adam {name} = {b} must be in [0, 1)"));
+            }
+        }
+        if !(self.gp_step > 0.0 && self.gp_step.is_finite()) {
+            return Err("the gradient-penalty step must be > 0".into());
+        }
+        let w = &self.weights;
+        for (name, v) in [
+            ("gp", w.gp),
+            ("au", w.au),
+            ("cycle", w.cycle),
+            ("flow-tv", w.flow_tv),
+            ("flow-magnitude", w.flow_magnitude),
+            ("mask-mean", w.mask_mean),
+            ("mask-tv", w.mask_tv),
+            ("paired-l1", w.paired_l1),
+        ] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return Err(format!("loss weight {name} = {v} must be a finite number ≥ 0"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Loss values of one generator step (and the last critic step before it).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct StepLosses {
+    /// Generator step number, from 1.
+    pub step: usize,
+    /// Critic: E[D(fake)] − E[D(real)] (the negative Wasserstein estimate).
+    pub critic_wasserstein: f32,
+    /// Critic gradient penalty (before its weight).
+    pub gradient_penalty: f32,
+    /// Critic AU loss on real images.
+    pub critic_au: f32,
+    /// Generator adversarial loss −E[D(y)].
+    pub adversarial: f32,
+    /// Generator AU loss on its edits.
+    pub au: f32,
+    /// Cycle L1 ‖G(G(x, a_y), a_x) − x‖₁ (mean).
+    pub cycle: f32,
+    /// Paired L1 to the target photo (mean; computed in both settings, weighted only when on).
+    pub paired: f32,
+    /// Mean attention mask of the edits.
+    pub mask_mean: f32,
+    /// Mean flow length of the edits, pixels.
+    pub flow_pixels: f32,
+    /// The generator's total weighted loss.
+    pub total: f32,
+}
+
+impl StepLosses {
+    /// The reconstruction part: cycle plus (when weighted) paired L1, weighted.
+    pub fn reconstruction(&self, w: &LossWeights) -> f32 {
+        w.cycle * self.cycle + w.paired_l1 * self.paired
+    }
+}
+
+/// A training run: networks, optimisers and where it is.
+pub struct Trainer {
+    /// Settings.
+    pub config: TrainConfig,
+    /// The generator pair (on an autodiff device).
+    pub generator: Generator,
+    /// The critic.
+    pub critic: Critic,
+    opt_g: ModuleOptimizer,
+    opt_d: ModuleOptimizer,
+    /// Generator steps done.
+    pub step: usize,
+    device: Device,
+}
+
+fn adam(c: &TrainConfig) -> ModuleOptimizer {
+    AdamConfig::new().with_beta_1(c.beta1).with_beta_2(c.beta2).with_epsilon(1e-8).init()
+}
+
+fn scalar(t: Tensor<1>) -> f32 {
+    t.into_data().iter::<f32>().next().unwrap_or(f32::NAN)
+}
+
+fn mean_abs(t: Tensor<4>) -> Tensor<1> {
+    t.abs().mean()
+}
+
+/// Mean absolute difference between horizontal and vertical neighbours.
+fn total_variation(t: Tensor<4>) -> Tensor<1> {
+    let [_, _, h, w] = t.dims();
+    let dx = t.clone().slice(s![.., .., .., 1..w]) - t.clone().slice(s![.., .., .., 0..w - 1]);
+    let dy = t.clone().slice(s![.., .., 1..h, ..]) - t.slice(s![.., .., 0..h - 1, ..]);
+    dx.abs().mean() + dy.abs().mean()
+}
+
+fn mse(a: Tensor<2>, b: Tensor<2>) -> Tensor<1> {
+    (a - b).powi_scalar(2).mean()
+}
+
+/// What a checkpoint's `state.json` holds.
+#[derive(Serialize, Deserialize)]
+struct CheckpointState {
+    step: usize,
+    config: TrainConfig,
+}
+
+impl Trainer {
+    /// Fresh networks on `device` (autodiff is switched on here), seeded by the config.
+    pub fn new(config: TrainConfig, device: &Device) -> Result<Self, String> {
+        config.check()?;
+        let device = device.clone().autodiff();
+        device.seed(config.seed);
+        let generator = Generator::new(&config.net, &device);
+        let critic = Critic::new(&config.net, &device);
+        Ok(Self { opt_g: adam(&config), opt_d: adam(&config), config, generator, critic, step: 0, device })
+    }
+
+    /// The batch RNG of a step: a pure function of seed and step, so a resumed
+    /// run draws the same batches as an uninterrupted one.
+    fn rng(&self, step: usize, k: usize) -> Rng {
+        Rng::new(self.config.seed ^ (step as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ ((k as u64) << 48))
+    }
+
+    fn batch(&self, data: &TrainSet, step: usize, k: usize) -> Batch {
+        let paired = self.config.weights.paired_l1 > 0.0;
+        data.batch(&mut self.rng(step, k), self.config.batch_size, paired, &self.device)
+    }
+
+    /// One critic update; returns (Wasserstein term, penalty, AU loss).
+    fn critic_step(&mut self, b: Batch, rng: &mut Rng) -> (f32, f32, f32) {
+        let c = &self.config;
+        let n = b.x.dims()[0];
+        let fake = self.generator.forward(b.x.clone(), b.au_y).output.detach();
+        let (real_score, real_au) = self.critic.forward(b.x.clone());
+        let (fake_score, _) = self.critic.forward(fake.clone());
+        let wasserstein = fake_score.mean() - real_score.mean();
+        let au = mse(real_au, b.au_x);
+
+        // Interpolates, their input gradients (first backward), then the
+        // directional difference along the normalised gradient.
+        let alpha: Vec<f32> = (0..n).map(|_| rng.uniform() as f32).collect();
+        let alpha = Tensor::<1>::from_data(TensorData::new(alpha, [n]), &self.device).reshape([n, 1, 1, 1]);
+        let dims = b.x.dims();
+        let alpha = alpha.expand(dims);
+        let xhat = (alpha.clone() * b.x.detach() + (alpha.neg().add_scalar(1.0)) * fake).detach();
+        let probe = xhat.clone().require_grad();
+        let grads = self.critic.forward(probe.clone()).0.sum().backward();
+        let g = probe.grad(&grads).expect("the probe requires its gradient");
+        let norm = g.clone().powi_scalar(2).reshape([n as i64, -1]).sum_dim(1).sqrt().clamp_min(1e-12);
+        let u = (g / norm.reshape([n, 1, 1, 1]).expand(dims)).autodiff();
+        let h = c.gp_step;
+        let (plus, _) = self.critic.forward(xhat.clone() + u.clone().mul_scalar(h));
+        let (minus, _) = self.critic.forward(xhat - u.mul_scalar(h));
+        let slope = (plus - minus).div_scalar(2.0 * h);
+        let penalty = slope.sub_scalar(1.0).powi_scalar(2).mean();
+
+        let loss = wasserstein.clone() + au.clone().mul_scalar(c.weights.au) + penalty.clone().mul_scalar(c.weights.gp);
+        let grads = GradientsParams::from_grads(loss.backward(), &self.critic);
+        self.critic = self.opt_d.step(c.lr, self.critic.clone(), grads);
+        (scalar(wasserstein), scalar(penalty), scalar(au))
+    }
+
+    /// The generator's loss terms on a batch, as tensors (the edit, its
+    /// stages, and the weighted total).
+    fn generator_losses(&self, b: &Batch) -> (Stages, Tensor<1>, StepLosses) {
+        let c = &self.config;
+        let w = &c.weights;
+        let edit = self.generator.forward(b.x.clone(), b.au_y.clone());
+        let (score, au_pred) = self.critic.forward(edit.output.clone());
+        let back = self.generator.forward(edit.output.clone(), b.au_x.clone());
+        let adversarial = score.mean().neg();
+        let au = mse(au_pred, b.au_y.clone());
+        let cycle = mean_abs(back.output.clone() - b.x.clone());
+        let paired = mean_abs(edit.output.clone() - b.target.clone());
+        let px = pixels_per_unit(c.net.size);
+        let (ef, bf) = (edit.flow.clone().mul_scalar(px), back.flow.clone().mul_scalar(px));
+        let flow_tv = total_variation(ef.clone()) + total_variation(bf.clone());
+        let flow_sq = ef.clone().powi_scalar(2).mean() + bf.powi_scalar(2).mean();
+        let mask_mean = edit.mask.clone().mean() + back.mask.clone().mean();
+        let mask_tv = total_variation(edit.mask.clone()) + total_variation(back.mask);
+        let mut total = adversarial.clone()
+            + au.clone().mul_scalar(w.au)
+            + cycle.clone().mul_scalar(w.cycle)
+            + flow_tv.mul_scalar(w.flow_tv)
+            + flow_sq.mul_scalar(w.flow_magnitude)
+            + mask_mean.mul_scalar(w.mask_mean)
+            + mask_tv.mul_scalar(w.mask_tv);
+        if w.paired_l1 > 0.0 {
+            total = total + paired.clone().mul_scalar(w.paired_l1);
+        }
+        let [_, _, hh, ww] = ef.dims();
+        let flow_len = ef.powi_scalar(2).sum_dim(1).sqrt().mean();
+        let losses = StepLosses {
+            step: self.step + 1,
+            adversarial: scalar(adversarial),
+            au: scalar(au),
+            cycle: scalar(cycle),
+            paired: scalar(paired),
+            mask_mean: scalar(edit.mask.clone().mean()),
+            flow_pixels: scalar(flow_len) * (hh * ww > 0) as u8 as f32,
+            total: scalar(total.clone()),
+            ..Default::default()
+        };
+        (edit, total, losses)
+    }
+
+    /// One generator step after `critic_steps` critic steps.
+    pub fn step(&mut self, data: &TrainSet) -> StepLosses {
+        let s = self.step;
+        let mut rng = self.rng(s, 1000);
+        let mut critic = (0.0, 0.0, 0.0);
+        for k in 0..self.config.critic_steps {
+            let b = self.batch(data, s, k);
+            critic = self.critic_step(b, &mut rng);
+        }
+        let b = self.batch(data, s, 999);
+        let (_, total, mut losses) = self.generator_losses(&b);
+        let grads = GradientsParams::from_grads(total.backward(), &self.generator);
+        self.generator = self.opt_g.step(self.config.lr, self.generator.clone(), grads);
+        self.step += 1;
+        losses.critic_wasserstein = critic.0;
+        losses.gradient_penalty = critic.1;
+        losses.critic_au = critic.2;
+        losses
+    }
+
+    /// Losses of the current generator on a batch, without a step (for tests and reports).
+    pub fn evaluate(&self, data: &TrainSet, seed: u64) -> StepLosses {
+        let paired = self.config.weights.paired_l1 > 0.0;
+        let b = data.batch(&mut Rng::new(seed), self.config.batch_size, paired, &self.device);
+        self.generator_losses(&b).2
+    }
+
+    /// The device the run trains on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Writes `dir/` (created if needed): state, both networks and both
+    /// optimisers; each file is written atomically, the state last.
+    pub fn save_checkpoint(&self, dir: &Path) -> Result<(), String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let io = |e: mien_core::Error| e.to_string();
+        let rec = |e: burn::store::RecordError| format!("checkpoint: {e}");
+        let g = self.generator.clone().into_record().into_bytes().map_err(rec)?;
+        let d = self.critic.clone().into_record().into_bytes().map_err(rec)?;
+        write_atomic(&dir.join("generator.bpk"), &g).map_err(io)?;
+        write_atomic(&dir.join("critic.bpk"), &d).map_err(io)?;
+        write_atomic(&dir.join("opt_generator.bin"), &self.opt_g.into_bytes().map_err(rec)?).map_err(io)?;
+        write_atomic(&dir.join("opt_critic.bin"), &self.opt_d.into_bytes().map_err(rec)?).map_err(io)?;
+        let state = CheckpointState { step: self.step, config: self.config.clone() };
+        let json = serde_json::to_vec_pretty(&state).map_err(|e| e.to_string())?;
+        write_atomic(&dir.join("state.json"), &json).map_err(io)
+    }
+
+    /// Resumes from a checkpoint written by [`Trainer::save_checkpoint`]. The
+    /// network shapes must match; `steps` (the run's end) may differ.
+    pub fn resume(dir: &Path, config: TrainConfig, device: &Device) -> Result<Self, String> {
+        let read = |name: &str| {
+            std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()))
+        };
+        let state: CheckpointState = serde_json::from_slice(&read("state.json")?)
+            .map_err(|e| format!("{}: {e}", dir.join("state.json").display()))?;
+        if state.config.net != config.net {
+            return Err(format!(
+                "the checkpoint in {} has other network shapes ({:?}); resume with the same settings or start afresh",
+                dir.display(),
+                state.config.net
+            ));
+        }
+        let mut t = Self::new(config, device)?;
+        let rec = |e: burn::store::RecordError| format!("{}: {e}", dir.display());
+        let g = ModuleRecord::from_bytes(Bytes::from_bytes_vec(read("generator.bpk")?)).map_err(rec)?;
+        let d = ModuleRecord::from_bytes(Bytes::from_bytes_vec(read("critic.bpk")?)).map_err(rec)?;
+        t.generator = t.generator.try_load_record(g).map_err(rec)?;
+        t.critic = t.critic.try_load_record(d).map_err(rec)?;
+        t.opt_g = adam(&t.config).from_bytes(Bytes::from_bytes_vec(read("opt_generator.bin")?)).map_err(rec)?;
+        t.opt_d = adam(&t.config).from_bytes(Bytes::from_bytes_vec(read("opt_critic.bin")?)).map_err(rec)?;
+        t.step = state.step;
+        Ok(t)
+    }
+}
+
+/// The default checkpoint folder of a model path: `MODEL.ckpt/`.
+pub fn checkpoint_dir(model: &Path) -> PathBuf {
+    let mut s = model.as_os_str().to_owned();
+    s.push(".ckpt");
+    PathBuf::from(s)
+}
