@@ -10,10 +10,12 @@
 //! (WGAN-GP, AU loss, cycle consistency). See `docs/defgan.md`.
 
 pub mod data;
+pub mod file;
 pub mod model;
 pub mod net;
 pub mod train;
 pub mod warp;
 
+pub use file::{DefganFile, Edited, Error, Result, KIND};
 pub use model::{Generator, Stages};
 pub use net::{Critic, NetConfig};

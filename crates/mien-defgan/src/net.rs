@@ -15,6 +15,7 @@
 //!   score per patch) and a conv head spanning the last map for the AU vector.
 
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
+use burn::module::Initializer;
 use burn::nn::{InstanceNorm, InstanceNormConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, relu, sigmoid, tanh};
@@ -199,7 +200,12 @@ impl MotionNet {
     pub fn new(cfg: &NetConfig, device: &Device) -> Self {
         Self {
             body: Body::new(cfg.channels + AU_COUNT, cfg, device),
-            head: conv(cfg.gen_width, 2, 7, 1, 3, true, device),
+            // Zero-initialised head: training starts from the identity warp
+            // instead of a random flow of several pixels.
+            head: Conv2dConfig::new([cfg.gen_width, 2], [7, 7])
+                .with_padding(PaddingConfig2d::Explicit(3, 3, 3, 3))
+                .with_initializer(Initializer::Zeros)
+                .init(device),
             max_flow: cfg.max_flow,
         }
     }

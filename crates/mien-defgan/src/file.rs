@@ -1,0 +1,261 @@
+//! The defgan model file: mien's safetensors format (`format = "mien-model"`,
+//! `kind = "defgan"`, the shared [`ModelMeta`] JSON) holding the generator
+//! pair (G_m, G_t) as named F32 tensors; the critic is training state and
+//! lives only in checkpoints.
+//!
+//! Hyperparameters: `net` ([`NetConfig`], enough to rebuild the networks)
+//! and `train` (the [`TrainConfig`] of the run, for the record). Tensor names
+//! are the module paths, e.g. `motion.body.stem.conv.weight`,
+//! `texture.mask.bias`; shapes are burn's (conv weights `[out, in, k, k]`,
+//! transposed conv weights `[in, out, k, k]`).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::prelude::*;
+use mien_core::image::{write_atomic, Image, ImageRef};
+use mien_core::model_file::{self, ModelFile, ModelMeta, TrainingInfo, FORMAT_VERSION};
+use mien_core::models::ChannelMode;
+use mien_core::normalize::{Normalize, OutputMode};
+use mien_core::Error as CoreError;
+use mien_deform::au::{AuVector, AU_COUNT};
+use serde::{Deserialize, Serialize};
+
+use crate::model::Generator;
+use crate::net::NetConfig;
+use crate::train::TrainConfig;
+
+/// The kind name in model files and on the command line.
+pub const KIND: &str = "defgan";
+
+/// Errors of this crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading or writing a file, or a model file that is not a defgan model.
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// An input that does not fit the model.
+    #[error("{0}")]
+    Incompatible(String),
+    /// Settings or data that cannot train.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// A crate result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Serialize, Deserialize)]
+struct Hyper {
+    net: NetConfig,
+    train: TrainConfig,
+}
+
+/// A trained generator with its metadata: what a `defgan` model file holds.
+#[derive(Debug)]
+pub struct DefganFile {
+    /// Metadata (kind `defgan`, `x/255` normalisation, clipped output).
+    pub meta: ModelMeta,
+    /// Network shapes.
+    pub net: NetConfig,
+    /// The run's settings.
+    pub train: TrainConfig,
+    /// The generator pair, on [`DefganFile::device`].
+    pub generator: Generator,
+    device: Device,
+}
+
+/// One edit: the motion-only image and the output, at the model's size, in [0, 1].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Edited {
+    /// The input warped by G_m (motion only).
+    pub deformed: Image<f32>,
+    /// The full edit.
+    pub output: Image<f32>,
+    /// Mean flow length in pixels (over the channels' images).
+    pub mean_flow_pixels: f32,
+}
+
+struct Collect(Vec<(String, Vec<usize>, Vec<f32>)>);
+
+impl ModuleVisitor for Collect {
+    fn visit_float_with_path<const D: usize>(&mut self, path: &[String], _id: ParamId, tensor: &Tensor<D>) {
+        let data = tensor.to_data().convert::<f32>();
+        let values = data.try_to_vec::<f32>().unwrap_or_default();
+        self.0.push((path.join("."), tensor.dims().to_vec(), values));
+    }
+}
+
+struct Assign {
+    path: Vec<String>,
+    values: HashMap<String, Vec<f32>>,
+    missing: Vec<String>,
+}
+
+impl ModuleMapper for Assign {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let name = self.path.join(".");
+        match self.values.remove(&name) {
+            Some(v) => param.map(|t| {
+                let (dims, device) = (t.dims(), t.device());
+                Tensor::from_data(TensorData::new(v, dims), &device)
+            }),
+            None => {
+                self.missing.push(name);
+                param
+            }
+        }
+    }
+}
+
+/// The generator's tensors as (name, shape, values), in module order.
+pub fn named_tensors(generator: &Generator) -> Vec<(String, Vec<usize>, Vec<f32>)> {
+    let mut c = Collect(Vec::new());
+    generator.visit(&mut c);
+    c.0
+}
+
+impl DefganFile {
+    /// Wraps a trained generator; `alignment` is the face template JSON, if any.
+    pub fn new(
+        generator: Generator,
+        train: TrainConfig,
+        training: TrainingInfo,
+        alignment: Option<serde_json::Value>,
+    ) -> Self {
+        let net = train.net.clone();
+        let hyper = Hyper { net: net.clone(), train: train.clone() };
+        let meta = ModelMeta {
+            format_version: FORMAT_VERSION,
+            kind: KIND.into(),
+            written_by: format!("mien {}", env!("CARGO_PKG_VERSION")),
+            hyperparameters: serde_json::to_value(&hyper).expect("hyperparameters serialise"),
+            width: net.size,
+            height: net.size,
+            channel_mode: if net.channels == 1 { ChannelMode::Grey } else { ChannelMode::Separate },
+            weight_sets: 1,
+            normalize: Normalize::Unit,
+            output_mode: OutputMode::Clip,
+            training,
+            alignment,
+        };
+        let device = generator.devices().first().cloned().unwrap_or_else(Device::flex);
+        let generator = generator.valid();
+        Self { meta, net, train, generator, device }
+    }
+
+    /// Number of generator parameters.
+    pub fn parameter_count(&self) -> usize {
+        self.generator.num_params()
+    }
+
+    /// The device the generator runs on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Serialises to safetensors bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let named = named_tensors(&self.generator);
+        let views: Vec<(&str, Vec<usize>, &[f32])> =
+            named.iter().map(|(n, s, v)| (n.as_str(), s.clone(), v.as_slice())).collect();
+        Ok(model_file::f32_tensors_to_bytes(&self.meta, &views)?)
+    }
+
+    /// Writes the model atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        Ok(write_atomic(path, &self.to_bytes()?)?)
+    }
+
+    /// Reads a defgan model file onto `device`.
+    pub fn load(path: &Path, device: &Device) -> Result<Self> {
+        let bytes = std::fs::read(path).map_err(|e| CoreError::io(path, e))?;
+        Self::from_bytes(&bytes, path, device)
+    }
+
+    /// Parses a defgan model from bytes; `path` names it in errors. Format,
+    /// version and kind are checked from the header before any tensor is read.
+    pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<Self> {
+        let meta = ModelFile::read_meta(bytes, path)?;
+        let corrupt = |reason: String| CoreError::CorruptModel { path: path.into(), reason };
+        if meta.kind != KIND {
+            return Err(CoreError::WrongKind { path: path.into(), expected: KIND.into(), found: meta.kind }.into());
+        }
+        let hyper: Hyper = serde_json::from_value(meta.hyperparameters.clone())
+            .map_err(|e| corrupt(format!("hyperparameters: {e}")))?;
+        hyper.net.check().map_err(corrupt)?;
+        if meta.width != hyper.net.size || meta.height != hyper.net.size {
+            return Err(corrupt(format!("size {}×{} disagrees with the networks' {}", meta.width, meta.height, hyper.net.size)).into());
+        }
+        let fresh = Generator::new(&hyper.net, device);
+        let expected = named_tensors(&fresh);
+        let wanted: Vec<(&str, &[usize])> = expected.iter().map(|(n, s, _)| (n.as_str(), s.as_slice())).collect();
+        let values = model_file::read_f32_tensors(bytes, path, &wanted)?;
+        if values.iter().flatten().any(|v| !v.is_finite()) {
+            return Err(corrupt("non-finite weights".into()).into());
+        }
+        let values: HashMap<String, Vec<f32>> =
+            expected.iter().map(|(n, _, _)| n.clone()).zip(values).collect();
+        let mut assign = Assign { path: Vec::new(), values, missing: Vec::new() };
+        let generator = fresh.map(&mut assign);
+        if !assign.missing.is_empty() || !assign.values.is_empty() {
+            return Err(corrupt(format!("tensor names do not match the networks ({:?})", assign.missing)).into());
+        }
+        Ok(Self { meta, net: hyper.net, train: hyper.train, generator: generator.valid(), device: device.clone() })
+    }
+
+    /// Edits a face crop at the model's size, intensities in [0, 1] (`x/255`),
+    /// towards the AU vector `au`. A grey model edits each channel of a colour
+    /// crop; a colour model needs a colour crop.
+    pub fn edit(&self, input: &ImageRef<'_, f32>, au: &AuVector) -> Result<Edited> {
+        let s = self.net.size;
+        if input.width() != s || input.height() != s {
+            return Err(Error::Incompatible(format!(
+                "input is {}×{} but the model was trained on {s}×{s}; align or resize it to {s}×{s}",
+                input.width(),
+                input.height()
+            )));
+        }
+        if au.0.iter().any(|v| !v.is_finite()) {
+            return Err(Error::Incompatible("the AU vector has non-finite values".into()));
+        }
+        let mc = self.net.channels;
+        let ic = input.channels();
+        let n = match (mc, ic) {
+            (1, c) => c,
+            (3, 3) => 1,
+            _ => {
+                return Err(Error::Incompatible(format!(
+                    "the model edits {mc}-channel crops but the input has {ic}; pass a colour photo"
+                )))
+            }
+        };
+        let pixels: Vec<f32> = input.data().iter().map(|v| v * 2.0 - 1.0).collect();
+        let x = Tensor::<4>::from_data(TensorData::new(pixels, [n, mc, s, s]), &self.device);
+        let au_rows: Vec<f32> = (0..n).flat_map(|_| au.0).collect();
+        let a = Tensor::<2>::from_data(TensorData::new(au_rows, [n, AU_COUNT]), &self.device);
+        let st = self.generator.forward(x, a);
+        let px = crate::warp::pixels_per_unit(s);
+        let flow_len = st.flow.mul_scalar(px).powi_scalar(2).sum_dim(1).sqrt().mean();
+        let back = |t: Tensor<4>| -> Image<f32> {
+            let v = t.into_data().try_to_vec::<f32>().unwrap_or_default();
+            let data = v.iter().map(|x| ((x + 1.0) * 0.5).clamp(0.0, 1.0)).collect();
+            Image::from_planar(s, s, ic, data).expect("shape matches")
+        };
+        Ok(Edited {
+            deformed: back(st.warped),
+            output: back(st.output),
+            mean_flow_pixels: flow_len.into_data().iter::<f32>().next().unwrap_or(0.0),
+        })
+    }
+}
