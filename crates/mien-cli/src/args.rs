@@ -66,6 +66,25 @@ pub enum ModelKind {
     /// Deformation: AU-conditioned flow basis + texture, trained on every
     /// expression of an aligned folder (`mien align --expression all`).
     Deform,
+    /// Neural deformation: AU-conditioned motion and texture networks trained
+    /// end to end with a critic (burn; needs a build with `--features defgan`).
+    Defgan,
+}
+
+impl ModelKind {
+    /// The name on the command line.
+    pub fn name(self) -> String {
+        self.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
+    }
+}
+
+impl GanArgs {
+    /// The flags' defaults (for `eval --models`, which builds `TrainArgs` itself).
+    pub fn defaults() -> Self {
+        use clap::FromArgMatches;
+        let cmd = Self::augment_args(clap::Command::new("defaults"));
+        Self::from_arg_matches(&cmd.get_matches_from(["defaults"])).expect("defaults parse")
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -158,6 +177,77 @@ pub struct TrainArgs {
     /// Output model file (.safetensors).
     #[arg(short = 'o', long)]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub gan: GanArgs,
+}
+
+/// `train --model defgan` settings (docs/defgan.md explains each default).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "defgan (--model defgan)")]
+pub struct GanArgs {
+    /// Generator steps.
+    #[arg(long, default_value_t = 2000)]
+    pub steps: usize,
+    /// Images per batch.
+    #[arg(long, default_value_t = 8)]
+    pub batch_size: usize,
+    /// Where to train: cpu, or cuda (a build with `--features defgan-cuda`).
+    #[arg(long, default_value = "cpu")]
+    pub device: String,
+    /// Critic steps per generator step.
+    #[arg(long, default_value_t = 5)]
+    pub critic_steps: usize,
+    /// Adam learning rate (β = 0.5, 0.999).
+    #[arg(long, default_value_t = 1e-4)]
+    pub lr: f64,
+    /// Write a checkpoint every N generator steps (and at the end).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub checkpoint_every: usize,
+    /// Checkpoint folder [default: OUTPUT.ckpt].
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint_dir: Option<PathBuf>,
+    /// Continue from the checkpoint folder's last checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Seed of the initial weights and the batches.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Generator base width (GANimation: 64).
+    #[arg(long, default_value_t = 16)]
+    pub gen_width: usize,
+    /// Residual blocks per generator (GANimation: 6).
+    #[arg(long, default_value_t = 3)]
+    pub res_blocks: usize,
+    /// Critic base width (GANimation: 64).
+    #[arg(long, default_value_t = 16)]
+    pub critic_width: usize,
+    /// Largest flow, in grid units (the image spans 2).
+    #[arg(long, default_value_t = 0.25)]
+    pub max_flow: f64,
+    /// Gradient-penalty weight.
+    #[arg(long, default_value_t = 10.0)]
+    pub w_gp: f64,
+    /// AU-regression weight (on the mean squared error).
+    #[arg(long, default_value_t = 160.0)]
+    pub w_au: f64,
+    /// Cycle-consistency weight (L1).
+    #[arg(long, default_value_t = 10.0)]
+    pub w_cycle: f64,
+    /// Flow total-variation weight (pixels).
+    #[arg(long, default_value_t = 0.01)]
+    pub w_flow_tv: f64,
+    /// Flow magnitude weight (pixels²).
+    #[arg(long, default_value_t = 0.001)]
+    pub w_flow_mag: f64,
+    /// Attention-mask mean weight.
+    #[arg(long, default_value_t = 0.1)]
+    pub w_mask: f64,
+    /// Attention-mask total-variation weight.
+    #[arg(long, default_value_t = 1.0)]
+    pub w_mask_tv: f64,
+    /// L1 to the real target photo of each pair; 0 is the self-supervised setting.
+    #[arg(long, default_value_t = 0.0)]
+    pub w_paired: f64,
 }
 
 #[derive(Debug, Args)]

@@ -16,7 +16,7 @@ fn main() {
     let dir = PathBuf::from(&a[1]);
     let ckpt = PathBuf::from(&a[2]);
     let steps: usize = a[3].parse().unwrap();
-    let paired: f32 = a[4].parse().unwrap();
+    let paired: f64 = a[4].parse().unwrap();
     let critic: usize = a[5].parse().unwrap();
     let size: usize = a.get(6).and_then(|s| s.parse().ok()).unwrap_or(64);
     let opts = LoadOptions { size: Some(size), normalize: Normalize::Unit, ..Default::default() };

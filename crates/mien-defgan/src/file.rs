@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::prelude::*;
 use mien_core::image::{write_atomic, Image, ImageRef};
 use mien_core::model_file::{self, ModelFile, ModelMeta, TrainingInfo, FORMAT_VERSION};
@@ -54,7 +54,7 @@ struct Hyper {
 }
 
 /// A trained generator with its metadata: what a `defgan` model file holds.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct DefganFile {
     /// Metadata (kind `defgan`, `x/255` normalisation, clipped output).
     pub meta: ModelMeta,
@@ -78,13 +78,25 @@ pub struct Edited {
     pub mean_flow_pixels: f32,
 }
 
-struct Collect(Vec<(String, Vec<usize>, Vec<f32>)>);
+/// Collects (path, shape, values); `Param::val` initialises lazy parameters.
+struct Collect {
+    path: Vec<String>,
+    out: Vec<(String, Vec<usize>, Vec<f32>)>,
+}
 
 impl ModuleVisitor for Collect {
-    fn visit_float_with_path<const D: usize>(&mut self, path: &[String], _id: ParamId, tensor: &Tensor<D>) {
-        let data = tensor.to_data().convert::<f32>();
-        let values = data.try_to_vec::<f32>().unwrap_or_default();
-        self.0.push((path.join("."), tensor.dims().to_vec(), values));
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let tensor = param.val();
+        let values = tensor.to_data().convert::<f32>().try_to_vec::<f32>().unwrap_or_default();
+        self.out.push((self.path.join("."), tensor.dims().to_vec(), values));
     }
 }
 
@@ -120,9 +132,9 @@ impl ModuleMapper for Assign {
 
 /// The generator's tensors as (name, shape, values), in module order.
 pub fn named_tensors(generator: &Generator) -> Vec<(String, Vec<usize>, Vec<f32>)> {
-    let mut c = Collect(Vec::new());
+    let mut c = Collect { path: Vec::new(), out: Vec::new() };
     generator.visit(&mut c);
-    c.0
+    c.out
 }
 
 impl DefganFile {
@@ -149,8 +161,8 @@ impl DefganFile {
             training,
             alignment,
         };
-        let device = generator.devices().first().cloned().unwrap_or_else(Device::flex);
         let generator = generator.valid();
+        let device = generator.devices().first().cloned().unwrap_or_else(Device::flex);
         Self { meta, net, train, generator, device }
     }
 

@@ -16,6 +16,24 @@ pub mod net;
 pub mod train;
 pub mod warp;
 
+pub use burn;
+
+/// The burn device for a name: `cpu` (burn's pure-Rust Flex backend) or
+/// `cuda` (GPU 0; only in builds with the `cuda` feature).
+pub fn device(name: &str) -> std::result::Result<burn::prelude::Device, String> {
+    match name {
+        "cpu" => Ok(burn::prelude::Device::flex()),
+        #[cfg(feature = "cuda")]
+        "cuda" => Ok(burn::prelude::Device::cuda(0)),
+        #[cfg(not(feature = "cuda"))]
+        "cuda" => Err("this build has no CUDA backend: build with `--features defgan-cuda` (docs/defgan.md)".into()),
+        other => Err(format!("unknown device `{other}`: use cpu or cuda")),
+    }
+}
+
 pub use file::{DefganFile, Edited, Error, Result, KIND};
 pub use model::{Generator, Stages};
 pub use net::{Critic, NetConfig};
+
+#[cfg(test)]
+mod tests;

@@ -38,7 +38,7 @@ pub struct NetConfig {
     pub critic_width: usize,
     /// Largest displacement the motion network can output, in grid units
     /// (the image spans 2, so 0.25 is an eighth of the side).
-    pub max_flow: f32,
+    pub max_flow: f64,
 }
 
 impl NetConfig {
@@ -50,6 +50,24 @@ impl NetConfig {
     /// Critic depth: stride-2 layers down to a 2×2 map (GANimation: 6 at 128).
     pub fn critic_layers(&self) -> usize {
         (self.size / 2).max(2).ilog2() as usize
+    }
+
+    /// Multiply–accumulates of one generator pass (G_m and G_t together) on
+    /// one image, counting convolutions only (norms, activations and the warp
+    /// are O(pixels·channels)). FLOPs ≈ 2 × this.
+    pub fn generator_macs(&self) -> u64 {
+        let (s, w, cin) = (self.size as u64, self.gen_width as u64, (self.channels + AU_COUNT) as u64);
+        let conv = |pixels: u64, ci: u64, co: u64, k: u64| pixels * ci * co * k * k;
+        let body = conv(s * s, cin, w, 7)
+            + conv(s * s / 4, w, 2 * w, 4)
+            + conv(s * s / 16, 2 * w, 4 * w, 4)
+            + self.res_blocks as u64 * 2 * conv(s * s / 16, 4 * w, 4 * w, 3)
+            // Transposed convs: every input pixel scatters a k×k patch.
+            + conv(s * s / 16, 4 * w, 2 * w, 4)
+            + conv(s * s / 4, 2 * w, w, 4);
+        let motion_head = conv(s * s, w, 2, 7);
+        let texture_heads = conv(s * s, w, self.channels as u64 + 1, 7);
+        2 * body + motion_head + texture_heads
     }
 
     /// Checks the shapes; the message says what to change.
@@ -192,7 +210,7 @@ pub struct MotionNet {
     body: Body,
     head: Conv2d,
     #[module(skip)]
-    max_flow: f32,
+    max_flow: f64,
 }
 
 impl MotionNet {

@@ -35,26 +35,26 @@ use crate::warp::pixels_per_unit;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LossWeights {
     /// WGAN-GP gradient penalty (WGAN-GP, GANimation: 10).
-    pub gp: f32,
+    pub gp: f64,
     /// AU regression, on the mean squared error over the 17 AUs, for the
     /// critic on real images and the generator on its edits. GANimation's
     /// 4000 is applied to PyTorch's mean squared error divided by its batch
     /// size of 25, i.e. 160 on the mean.
-    pub au: f32,
+    pub au: f64,
     /// Cycle consistency, L1 (GANimation: 10).
-    pub cycle: f32,
+    pub cycle: f64,
     /// Total variation of the flow, L1 over neighbouring pixels, in pixels.
-    pub flow_tv: f32,
+    pub flow_tv: f64,
     /// Mean squared flow length in pixels².
-    pub flow_magnitude: f32,
+    pub flow_magnitude: f64,
     /// Mean of the attention mask (GANimation: 0.1); keeps the mask from
     /// saturating at 1 (no edit).
-    pub mask_mean: f32,
+    pub mask_mean: f64,
     /// Total variation of the mask, mean absolute neighbour difference.
     /// GANimation's 1e-5 is on the sum over a 25×128² batch, about 8 on the mean.
-    pub mask_tv: f32,
+    pub mask_tv: f64,
     /// L1 to the real target photo of the pair (0: self-supervised).
-    pub paired_l1: f32,
+    pub paired_l1: f64,
 }
 
 impl Default for LossWeights {
@@ -86,13 +86,13 @@ pub struct TrainConfig {
     /// Adam learning rate (both networks).
     pub lr: f64,
     /// Adam β₁.
-    pub beta1: f32,
+    pub beta1: f64,
     /// Adam β₂.
-    pub beta2: f32,
+    pub beta2: f64,
     /// Critic steps per generator step.
     pub critic_steps: usize,
     /// Finite-difference step of the gradient penalty, in [-1, 1] intensity units.
-    pub gp_step: f32,
+    pub gp_step: f64,
     /// Seed of the weights and of the batches.
     pub seed: u64,
 }
@@ -109,7 +109,7 @@ impl TrainConfig {
             beta1: 0.5,
             beta2: 0.999,
             critic_steps: 5,
-            gp_step: 1e-2,
+            gp_step: 1e-3,
             seed: 1,
         }
     }
@@ -183,7 +183,7 @@ pub struct StepLosses {
 impl StepLosses {
     /// The reconstruction part: cycle plus (when weighted) paired L1, weighted.
     pub fn reconstruction(&self, w: &LossWeights) -> f32 {
-        w.cycle * self.cycle + w.paired_l1 * self.paired
+        (w.cycle * self.cycle as f64 + w.paired_l1 * self.paired as f64) as f32
     }
 }
 
@@ -199,11 +199,13 @@ pub struct Trainer {
     opt_d: ModuleOptimizer,
     /// Generator steps done.
     pub step: usize,
+    /// Training wall-clock seconds so far, over every resumed run (the caller adds to it).
+    pub seconds: f64,
     device: Device,
 }
 
 fn adam(c: &TrainConfig) -> ModuleOptimizer {
-    AdamConfig::new().with_beta_1(c.beta1).with_beta_2(c.beta2).with_epsilon(1e-8).init()
+    AdamConfig::new().with_beta_1(c.beta1 as f32).with_beta_2(c.beta2 as f32).with_epsilon(1e-8).init()
 }
 
 fn scalar(t: Tensor<1>) -> f32 {
@@ -230,6 +232,8 @@ fn mse(a: Tensor<2>, b: Tensor<2>) -> Tensor<1> {
 #[derive(Serialize, Deserialize)]
 struct CheckpointState {
     step: usize,
+    #[serde(default)]
+    seconds: f64,
     config: TrainConfig,
 }
 
@@ -241,7 +245,7 @@ impl Trainer {
         device.seed(config.seed);
         let generator = Generator::new(&config.net, &device);
         let critic = Critic::new(&config.net, &device);
-        Ok(Self { opt_g: adam(&config), opt_d: adam(&config), config, generator, critic, step: 0, device })
+        Ok(Self { opt_g: adam(&config), opt_d: adam(&config), config, generator, critic, step: 0, seconds: 0.0, device })
     }
 
     /// The batch RNG of a step: a pure function of seed and step, so a resumed
@@ -377,7 +381,7 @@ impl Trainer {
         write_atomic(&dir.join("critic.bpk"), &d).map_err(io)?;
         write_atomic(&dir.join("opt_generator.bin"), &self.opt_g.into_bytes().map_err(rec)?).map_err(io)?;
         write_atomic(&dir.join("opt_critic.bin"), &self.opt_d.into_bytes().map_err(rec)?).map_err(io)?;
-        let state = CheckpointState { step: self.step, config: self.config.clone() };
+        let state = CheckpointState { step: self.step, seconds: self.seconds, config: self.config.clone() };
         let json = serde_json::to_vec_pretty(&state).map_err(|e| e.to_string())?;
         write_atomic(&dir.join("state.json"), &json).map_err(io)
     }
@@ -406,8 +410,14 @@ impl Trainer {
         t.opt_g = adam(&t.config).from_bytes(Bytes::from_bytes_vec(read("opt_generator.bin")?)).map_err(rec)?;
         t.opt_d = adam(&t.config).from_bytes(Bytes::from_bytes_vec(read("opt_critic.bin")?)).map_err(rec)?;
         t.step = state.step;
+        t.seconds = state.seconds;
         Ok(t)
     }
+}
+
+/// Whether `dir` holds a checkpoint.
+pub fn has_checkpoint(dir: &Path) -> bool {
+    dir.join("state.json").is_file()
 }
 
 /// The default checkpoint folder of a model path: `MODEL.ckpt/`.

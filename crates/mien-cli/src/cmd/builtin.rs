@@ -51,6 +51,9 @@ pub enum EditModel {
     Local(ModelFile),
     /// deform (any AU vector).
     Deform(DeformFile),
+    /// defgan (any AU vector; builds with the `defgan` feature).
+    #[cfg(feature = "defgan")]
+    Defgan(Box<mien_defgan::DefganFile>),
 }
 
 impl EditModel {
@@ -59,7 +62,24 @@ impl EditModel {
         match self {
             EditModel::Local(m) => &m.meta,
             EditModel::Deform(m) => &m.meta,
+            #[cfg(feature = "defgan")]
+            EditModel::Defgan(m) => &m.meta,
         }
+    }
+
+    /// Stored parameters.
+    pub fn parameter_count(&self) -> usize {
+        match self {
+            EditModel::Local(m) => m.model.predictor().parameter_count(),
+            EditModel::Deform(f) => f.model.parameter_count(),
+            #[cfg(feature = "defgan")]
+            EditModel::Defgan(f) => f.parameter_count(),
+        }
+    }
+
+    /// Whether the model takes an Action Unit vector (deform, defgan).
+    pub fn takes_au(&self) -> bool {
+        !matches!(self, EditModel::Local(_))
     }
 
     /// Parses model-file bytes of any kind.
@@ -67,6 +87,15 @@ impl EditModel {
         let meta = ModelFile::read_meta(bytes, path)?;
         Ok(if meta.kind == "deform" {
             EditModel::Deform(DeformFile::from_bytes(bytes, path)?)
+        } else if meta.kind == "defgan" {
+            #[cfg(feature = "defgan")]
+            {
+                // Inference runs on the CPU backend.
+                let device = mien_defgan::device("cpu").map_err(|e| anyhow::anyhow!(e))?;
+                EditModel::Defgan(Box::new(mien_defgan::DefganFile::from_bytes(bytes, path, &device)?))
+            }
+            #[cfg(not(feature = "defgan"))]
+            anyhow::bail!("{} is a defgan model, but {}", path.display(), super::defgan::NOT_BUILT)
         } else {
             EditModel::Local(ModelFile::from_bytes(bytes, path)?)
         })

@@ -77,12 +77,11 @@ impl Editor {
             "--intensity {intensity}: must be between 0 (unchanged) and 1 (full expression)"
         );
         let model = builtin::resolve(model, expression)?;
-        let au = match &model {
-            EditModel::Deform(_) => {
-                builtin::check_expression(expression)?;
-                Some(AuVector::from_expression(expression)?)
-            }
-            EditModel::Local(_) => None,
+        let au = if model.takes_au() {
+            builtin::check_expression(expression)?;
+            Some(AuVector::from_expression(expression)?)
+        } else {
+            None
         };
         let meta = model.meta();
         let template = match &meta.alignment {
@@ -95,8 +94,8 @@ impl Editor {
     /// Targets an Action Unit vector instead of the expression's prototype (deformation models only).
     pub fn with_au(mut self, au: AuVector) -> Result<Self> {
         anyhow::ensure!(
-            matches!(self.model, EditModel::Deform(_)),
-            "--au needs a model conditioned on Action Units: use -m deform"
+            self.model.takes_au(),
+            "--au needs a model conditioned on Action Units: use -m deform (or a defgan model file)"
         );
         self.au = Some(au);
         Ok(self)
@@ -104,10 +103,7 @@ impl Editor {
 
     /// Stored parameters of the model.
     pub fn parameter_count(&self) -> usize {
-        match &self.model {
-            EditModel::Local(m) => m.model.predictor().parameter_count(),
-            EditModel::Deform(f) => f.model.parameter_count(),
-        }
+        self.model.parameter_count()
     }
 
     /// The same editor at another intensity.
@@ -235,6 +231,30 @@ impl Editor {
                 let out = OutputMode::Clip.to_pixels(&e.output, norm);
                 let deformed = OutputMode::Clip.to_pixels(&e.deformed, norm);
                 Ok((fit(out), Some(fit(deformed))))
+            }
+            #[cfg(feature = "defgan")]
+            EditModel::Defgan(file) => {
+                // GANimation-style continuous intensity: the target AU vector is
+                // scaled; 0 returns the crop itself (the network would neutralise it).
+                if intensity == 0.0 {
+                    return Ok((crop.to_f32(), Some(crop.to_f32())));
+                }
+                let s = file.net.size;
+                let x = if crop.width() != s || crop.height() != s {
+                    image::resize_bilinear(&crop.view(), s, s)
+                } else {
+                    crop.to_f32()
+                };
+                let mut unit = x.clone();
+                unit.data_mut().iter_mut().for_each(|v| *v /= 255.0);
+                let au = self.au.unwrap_or_default().scaled(intensity);
+                let e = file.edit(&unit.view(), &au)?;
+                let to255 = |img: Image<f32>| {
+                    let mut img = img;
+                    img.data_mut().iter_mut().for_each(|v| *v *= 255.0);
+                    img
+                };
+                Ok((fit(to255(e.output)), Some(fit(to255(e.deformed)))))
             }
         }
     }

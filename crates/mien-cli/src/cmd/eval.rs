@@ -54,9 +54,9 @@ pub fn run(a: EvalArgs) -> Result<ExitCode> {
             let name = p.to_string_lossy();
             let bytes = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
             let kind = std::fs::read(p).ok().and_then(|b| ModelFile::read_meta(&b, p).ok()).map(|m| m.kind);
-            if kind.as_deref() == Some("deform") && expression.is_none() {
+            if matches!(kind.as_deref(), Some("deform" | "defgan")) && expression.is_none() {
                 anyhow::bail!(
-                    "-m {name}: a deform model needs the target: pass --expression (or evaluate a `mien align` folder)"
+                    "-m {name}: an AU-conditioned model needs the target: pass --expression (or evaluate a `mien align` folder)"
                 );
             }
             let editor = Editor::new(&name, expression.as_deref().unwrap_or("happy"), 1.0, FaceChoice::All, None)

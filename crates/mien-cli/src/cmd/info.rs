@@ -12,10 +12,7 @@ pub fn run(a: InfoArgs) -> Result<ExitCode> {
     let bytes = std::fs::read(&a.model).with_context(|| format!("cannot read {}", a.model.display()))?;
     let meta = ModelFile::read_meta(&bytes, &a.model)?;
     // Parse fully too, so a damaged file is reported here rather than at use.
-    let parameters = match EditModel::from_bytes(&bytes, &a.model)? {
-        EditModel::Local(file) => file.model.predictor().parameter_count(),
-        EditModel::Deform(file) => file.model.parameter_count(),
-    };
+    let parameters = EditModel::from_bytes(&bytes, &a.model)?.parameter_count();
     println!("file:          {}", a.model.display());
     println!("kind:          {}", meta.kind);
     println!("format:        mien-model v{} (written by {})", meta.format_version, meta.written_by);

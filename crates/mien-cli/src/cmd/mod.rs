@@ -12,6 +12,7 @@ use crate::args::{Channels, Command, NormalizeArg, OutputModeArg};
 mod align;
 mod apply;
 mod builtin;
+mod defgan;
 mod demo;
 mod edit;
 mod eval;

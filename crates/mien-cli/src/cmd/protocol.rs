@@ -26,7 +26,7 @@ use mien_face::{expression_class, ExpressionNet};
 use super::apply::side_by_side;
 use super::check_writable_file;
 use super::train::ModelSpec;
-use crate::args::{Channels, EvalArgs, ModelKind, NormalizeArg, OutputModeArg, PriorArg, Protocol, TrainArgs};
+use crate::args::{Channels, EvalArgs, GanArgs, ModelKind, NormalizeArg, OutputModeArg, PriorArg, Protocol, TrainArgs};
 
 /// One model to compare: its label and checked spec.
 struct Entry {
@@ -70,6 +70,7 @@ fn parse_specs(text: &str) -> Result<Vec<Entry>> {
                 output_mode: OutputModeArg::Clip,
                 expression: None,
                 output: PathBuf::new(),
+                gan: GanArgs::defaults(),
             };
             for kv in parts {
                 let (k, v) = kv.split_once('=').ok_or_else(|| anyhow::anyhow!("--models {item}: `{kv}` is not key=value"))?;

@@ -64,8 +64,11 @@ impl ModelSpec {
             };
         }
         let spec = match a.model {
-            ModelKind::Deform => anyhow::bail!(
-                "deform trains on every expression at once: use `mien train --model deform --data ALIGNED_DIR`"
+            ModelKind::Deform | ModelKind::Defgan => anyhow::bail!(
+                "{} trains on every expression at once: use `mien train --model {} --data ALIGNED_DIR`, then \
+                 compare its file with `mien eval -m`",
+                a.model.name(),
+                a.model.name()
             ),
             ModelKind::Masked => ModelSpec::Masked(masked(a.receptive_field)),
             ModelKind::Pixel => ModelSpec::Pixel(masked(1)),
@@ -172,6 +175,9 @@ pub fn run(args: TrainArgs) -> Result<ExitCode> {
     if args.model == ModelKind::Deform {
         return run_deform(args);
     }
+    if args.model == ModelKind::Defgan {
+        return super::defgan::train(args);
+    }
     let t = Train::from_args(args)?;
     let t_load = Instant::now();
     let data = PairedDataset::load(&t.data, Split::Train, &t.load)?;
@@ -238,17 +244,7 @@ fn run_deform(a: TrainArgs) -> Result<ExitCode> {
     let model = params.fit(&groups)?;
     let fit_s = t_fit.elapsed().as_secs_f64();
     let pairs: usize = groups_data.iter().map(|g| g.data.len()).sum();
-    let alignment = groups_data
-        .iter()
-        .map(|g| a.data.join(&g.name).join("template.json"))
-        .find(|p| p.is_file())
-        .map(|p| -> Result<serde_json::Value> {
-            let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p)?)
-                .with_context(|| format!("{}: not valid JSON", p.display()))?;
-            mien_face::align::Template::from_json(&json).with_context(|| p.display().to_string())?;
-            Ok(json)
-        })
-        .transpose()?;
+    let alignment = aligned_template(&a.data, groups_data.iter().map(|g| g.name.as_str()))?;
     let source = a.data.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     let info = TrainingInfo { pairs, source, seconds: fit_s, expression: Some("all".into()) };
     let file = mien_deform::DeformFile::new(model, info, alignment);
@@ -260,4 +256,15 @@ fn run_deform(a: TrainArgs) -> Result<ExitCode> {
         a.output.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The face template of an aligned folder (the first `DIR/<expression>/template.json`), checked.
+pub(super) fn aligned_template<'a>(dir: &std::path::Path, names: impl Iterator<Item = &'a str>) -> Result<Option<serde_json::Value>> {
+    let Some(p) = names.map(|n| dir.join(n).join("template.json")).find(|p| p.is_file()) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
+    let json: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", p.display()))?;
+    mien_face::align::Template::from_json(&json).with_context(|| p.display().to_string())?;
+    Ok(Some(json))
 }
