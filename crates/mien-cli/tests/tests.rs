@@ -1,6 +1,7 @@
 //! End-to-end tests of the `mien` binary: one integration test binary, the
 //! fixtures in `util.rs`.
 
+mod defgan;
 mod face;
 mod interop;
 mod serve;

@@ -4,10 +4,10 @@
 use burn::prelude::*;
 use criterion::{criterion_group, criterion_main, Criterion};
 use mien_core::synthetic::{smooth_image, Rng};
-use mien_deform::au::AuVector;
 use mien_defgan::data::TrainSet;
 use mien_defgan::train::{TrainConfig, Trainer};
 use mien_defgan::{Generator, NetConfig};
+use mien_deform::au::AuVector;
 
 fn inference(c: &mut Criterion) {
     let device = Device::flex();
@@ -22,10 +22,11 @@ fn inference(c: &mut Criterion) {
     let mut rng = Rng::new(1);
     let x: Vec<f32> = smooth_image(&mut rng, 128, 128, 3).iter().map(|v| *v as f32 * 2.0 - 1.0).collect();
     let x = Tensor::<4>::from_data(TensorData::new(x, [1, 3, 128, 128]), &device);
-    let au = Tensor::<2>::from_data(TensorData::new(AuVector::from_expression("happy").unwrap().0.to_vec(), [1, 17]), &device);
-    c.bench_function("defgan_infer_128_rgb", |b| {
-        b.iter(|| g.forward(x.clone(), au.clone()).output.into_data())
-    });
+    let au = Tensor::<2>::from_data(
+        TensorData::new(AuVector::from_expression("happy").unwrap().0.to_vec(), [1, 17]),
+        &device,
+    );
+    c.bench_function("defgan_infer_128_rgb", |b| b.iter(|| g.forward(x.clone(), au.clone()).output.into_data()));
 }
 
 fn set(size: usize) -> TrainSet {

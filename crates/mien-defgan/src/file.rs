@@ -207,7 +207,11 @@ impl DefganFile {
             .map_err(|e| corrupt(format!("hyperparameters: {e}")))?;
         hyper.net.check().map_err(corrupt)?;
         if meta.width != hyper.net.size || meta.height != hyper.net.size {
-            return Err(corrupt(format!("size {}×{} disagrees with the networks' {}", meta.width, meta.height, hyper.net.size)).into());
+            return Err(corrupt(format!(
+                "size {}×{} disagrees with the networks' {}",
+                meta.width, meta.height, hyper.net.size
+            ))
+            .into());
         }
         let fresh = Generator::new(&hyper.net, device);
         let expected = named_tensors(&fresh);
@@ -216,8 +220,7 @@ impl DefganFile {
         if values.iter().flatten().any(|v| !v.is_finite()) {
             return Err(corrupt("non-finite weights".into()).into());
         }
-        let values: HashMap<String, Vec<f32>> =
-            expected.iter().map(|(n, _, _)| n.clone()).zip(values).collect();
+        let values: HashMap<String, Vec<f32>> = expected.iter().map(|(n, _, _)| n.clone()).zip(values).collect();
         let mut assign = Assign { path: Vec::new(), values, missing: Vec::new() };
         let generator = fresh.map(&mut assign);
         if !assign.missing.is_empty() || !assign.values.is_empty() {

@@ -14,8 +14,8 @@
 //!   0.01, no normalisation, as WGAN-GP asks), a conv 3×3 realism head (one
 //!   score per patch) and a conv head spanning the last map for the AU vector.
 
-use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::module::Initializer;
+use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{InstanceNorm, InstanceNormConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, relu, sigmoid, tanh};

@@ -94,7 +94,8 @@ fn zero_flow_and_full_mask_return_the_input() {
     let img = random(&mut rng, n * c * h * w, -1.0, 1.0);
     let x = Tensor::<4>::from_data(TensorData::new(img.clone(), [n, c, h, w]), &device);
     let warped = warp(x.clone(), Tensor::zeros([n, 2, h, w], &device), &identity_grid(h, w, &device));
-    let colour = Tensor::<4>::from_data(TensorData::new(random(&mut rng, n * c * h * w, -1.0, 1.0), [n, c, h, w]), &device);
+    let colour =
+        Tensor::<4>::from_data(TensorData::new(random(&mut rng, n * c * h * w, -1.0, 1.0), [n, c, h, w]), &device);
     let y = values(compose(warped.clone(), colour.clone(), Tensor::ones([n, 1, h, w], &device)));
     let err = y.iter().zip(&img).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
     assert!(err < 1e-5, "zero flow, M = 1: output differs from the input by {err}");

@@ -245,7 +245,16 @@ impl Trainer {
         device.seed(config.seed);
         let generator = Generator::new(&config.net, &device);
         let critic = Critic::new(&config.net, &device);
-        Ok(Self { opt_g: adam(&config), opt_d: adam(&config), config, generator, critic, step: 0, seconds: 0.0, device })
+        Ok(Self {
+            opt_g: adam(&config),
+            opt_d: adam(&config),
+            config,
+            generator,
+            critic,
+            step: 0,
+            seconds: 0.0,
+            device,
+        })
     }
 
     /// The batch RNG of a step: a pure function of seed and step, so a resumed
@@ -389,9 +398,7 @@ impl Trainer {
     /// Resumes from a checkpoint written by [`Trainer::save_checkpoint`]. The
     /// network shapes must match; `steps` (the run's end) may differ.
     pub fn resume(dir: &Path, config: TrainConfig, device: &Device) -> Result<Self, String> {
-        let read = |name: &str| {
-            std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()))
-        };
+        let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()));
         let state: CheckpointState = serde_json::from_slice(&read("state.json")?)
             .map_err(|e| format!("{}: {e}", dir.join("state.json").display()))?;
         if state.config.net != config.net {

@@ -92,7 +92,7 @@ pub fn train(a: TrainArgs) -> Result<ExitCode> {
         set.size,
         set.channels,
         mien_defgan::burn::module::Module::num_params(&trainer.generator),
-        if config.weights.paired_l1 > 0.0 { "paired L1 on" } else { "self-supervised" },
+        if config.weights.paired_l1 > 0.0 { "paired L1 on," } else { "self-supervised," },
         g.device,
         if g.resume { format!(", resuming at step {}", trainer.step) } else { String::new() }
     );
@@ -110,7 +110,14 @@ pub fn train(a: TrainArgs) -> Result<ExitCode> {
         );
         let line = format!(
             "W {:+.3} gp {:.3} adv {:+.3} au {:.4} cycle {:.4} paired {:.4} mask {:.2} flow {:.2}px",
-            l.critic_wasserstein, l.gradient_penalty, l.adversarial, l.au, l.cycle, l.paired, l.mask_mean, l.flow_pixels
+            l.critic_wasserstein,
+            l.gradient_penalty,
+            l.adversarial,
+            l.au,
+            l.cycle,
+            l.paired,
+            l.mask_mean,
+            l.flow_pixels
         );
         pb.set_position(trainer.step as u64);
         pb.set_message(line.clone());

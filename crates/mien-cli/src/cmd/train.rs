@@ -259,12 +259,16 @@ fn run_deform(a: TrainArgs) -> Result<ExitCode> {
 }
 
 /// The face template of an aligned folder (the first `DIR/<expression>/template.json`), checked.
-pub(super) fn aligned_template<'a>(dir: &std::path::Path, names: impl Iterator<Item = &'a str>) -> Result<Option<serde_json::Value>> {
+pub(super) fn aligned_template<'a>(
+    dir: &std::path::Path,
+    names: impl Iterator<Item = &'a str>,
+) -> Result<Option<serde_json::Value>> {
     let Some(p) = names.map(|n| dir.join(n).join("template.json")).find(|p| p.is_file()) else {
         return Ok(None);
     };
     let text = std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;
-    let json: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", p.display()))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{}: not valid JSON", p.display()))?;
     mien_face::align::Template::from_json(&json).with_context(|| p.display().to_string())?;
     Ok(Some(json))
 }
