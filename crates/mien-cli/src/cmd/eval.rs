@@ -45,6 +45,9 @@ pub fn run(a: EvalArgs) -> Result<ExitCode> {
     if let Some(p) = &a.grid {
         check_writable_file(p, "--grid")?;
     }
+    if let Some(p) = &a.markdown {
+        check_writable_file(p, "--markdown")?;
+    }
     // The target expression matters to AU-conditioned models only.
     let expression = a.expression.clone().or_else(|| super::protocol::pairs_expression(&a.data));
     let models: Vec<(PathBuf, Editor, u64)> = a
@@ -98,7 +101,12 @@ pub fn run(a: EvalArgs) -> Result<ExitCode> {
         });
         grid_cols.push(outputs.into_iter().take(a.grid_rows).map(|o| resize_to(&o, w0, h0)).collect());
     }
-    print!("{}", markdown(&rows, base.len()));
+    let table = markdown(&rows, base.len());
+    print!("{table}");
+    if let Some(p) = &a.markdown {
+        image::write_atomic(p, table.as_bytes())?;
+        eprintln!("wrote {}", p.display());
+    }
     if let Some(p) = &a.csv {
         image::write_atomic(p, csv(&rows).as_bytes())?;
         eprintln!("wrote {}", p.display());
