@@ -245,6 +245,35 @@ impl AnyModel {
     }
 }
 
+impl ModelMeta {
+    /// Fresh metadata for a model of `kind` written by this version: one
+    /// weight set, clipped output, no alignment template (set the fields
+    /// that differ).
+    pub fn new(
+        kind: &str,
+        hyperparameters: serde_json::Value,
+        (width, height): (usize, usize),
+        channel_mode: ChannelMode,
+        normalize: Normalize,
+        training: TrainingInfo,
+    ) -> Self {
+        Self {
+            format_version: FORMAT_VERSION,
+            kind: kind.to_string(),
+            written_by: format!("mien {}", env!("CARGO_PKG_VERSION")),
+            hyperparameters,
+            width,
+            height,
+            channel_mode,
+            weight_sets: 1,
+            normalize,
+            output_mode: OutputMode::Clip,
+            training,
+            alignment: None,
+        }
+    }
+}
+
 /// A model with its metadata: what a `.safetensors` model file holds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelFile {
@@ -257,21 +286,11 @@ pub struct ModelFile {
 impl ModelFile {
     /// Wraps a fitted model with fresh metadata.
     pub fn new(model: AnyModel, normalize: Normalize, output_mode: OutputMode, training: TrainingInfo) -> Self {
-        let (width, height) = model.predictor().size();
-        let meta = ModelMeta {
-            format_version: FORMAT_VERSION,
-            kind: model.kind().to_string(),
-            written_by: format!("mien {}", env!("CARGO_PKG_VERSION")),
-            hyperparameters: model.hyperparameters(),
-            width,
-            height,
-            channel_mode: model.channel_mode(),
-            weight_sets: model.predictor().weight_sets(),
-            normalize,
-            output_mode,
-            training,
-            alignment: None,
-        };
+        let size = model.predictor().size();
+        let mut meta =
+            ModelMeta::new(model.kind(), model.hyperparameters(), size, model.channel_mode(), normalize, training);
+        meta.weight_sets = model.predictor().weight_sets();
+        meta.output_mode = output_mode;
         Self { meta, model }
     }
 

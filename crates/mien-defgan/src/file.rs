@@ -15,9 +15,9 @@ use std::path::Path;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::prelude::*;
 use mien_core::image::{write_atomic, Image, ImageRef};
-use mien_core::model_file::{self, ModelFile, ModelMeta, TrainingInfo, FORMAT_VERSION};
+use mien_core::model_file::{self, ModelFile, ModelMeta, TrainingInfo};
 use mien_core::models::ChannelMode;
-use mien_core::normalize::{Normalize, OutputMode};
+use mien_core::normalize::Normalize;
 use mien_core::Error as CoreError;
 use mien_deform::au::{AuVector, AU_COUNT};
 use serde::{Deserialize, Serialize};
@@ -147,20 +147,10 @@ impl DefganFile {
     ) -> Self {
         let net = train.net.clone();
         let hyper = Hyper { net: net.clone(), train: train.clone() };
-        let meta = ModelMeta {
-            format_version: FORMAT_VERSION,
-            kind: KIND.into(),
-            written_by: format!("mien {}", env!("CARGO_PKG_VERSION")),
-            hyperparameters: serde_json::to_value(&hyper).expect("hyperparameters serialise"),
-            width: net.size,
-            height: net.size,
-            channel_mode: if net.channels == 1 { ChannelMode::Grey } else { ChannelMode::Separate },
-            weight_sets: 1,
-            normalize: Normalize::Unit,
-            output_mode: OutputMode::Clip,
-            training,
-            alignment,
-        };
+        let hyper = serde_json::to_value(&hyper).expect("hyperparameters serialise");
+        let channels = if net.channels == 1 { ChannelMode::Grey } else { ChannelMode::Separate };
+        let mut meta = ModelMeta::new(KIND, hyper, (net.size, net.size), channels, Normalize::Unit, training);
+        meta.alignment = alignment;
         let generator = generator.valid();
         let device = generator.devices().first().cloned().unwrap_or_else(Device::flex);
         Self { meta, net, train, generator, device }

@@ -15,9 +15,9 @@
 use std::path::Path;
 
 use mien_core::image::write_atomic;
-use mien_core::model_file::{self, ModelFile, ModelMeta, TrainingInfo, FORMAT_VERSION};
+use mien_core::model_file::{self, ModelFile, ModelMeta, TrainingInfo};
 use mien_core::models::ChannelMode;
-use mien_core::normalize::{Normalize, OutputMode};
+use mien_core::normalize::Normalize;
 use mien_core::Error as CoreError;
 use serde::{Deserialize, Serialize};
 
@@ -57,20 +57,10 @@ impl DeformFile {
             params: model.params.clone(),
             groups: model.groups.iter().map(|(n, a)| Group { name: n.clone(), au: a.0.to_vec() }).collect(),
         };
-        let meta = ModelMeta {
-            format_version: FORMAT_VERSION,
-            kind: KIND.into(),
-            written_by: format!("mien {}", env!("CARGO_PKG_VERSION")),
-            hyperparameters: serde_json::to_value(&hyper).expect("hyperparameters serialise"),
-            width: model.width,
-            height: model.height,
-            channel_mode: ChannelMode::Grey,
-            weight_sets: 1,
-            normalize: Normalize::MinMax,
-            output_mode: OutputMode::Clip,
-            training,
-            alignment,
-        };
+        let hyper = serde_json::to_value(&hyper).expect("hyperparameters serialise");
+        let mut meta =
+            ModelMeta::new(KIND, hyper, (model.width, model.height), ChannelMode::Grey, Normalize::MinMax, training);
+        meta.alignment = alignment;
         Self { meta, model }
     }
 
