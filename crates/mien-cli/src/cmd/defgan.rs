@@ -41,6 +41,7 @@ pub fn train(a: TrainArgs) -> Result<ExitCode> {
     let g = &a.gan;
     let device = mien_defgan::device(&g.device).map_err(|e| anyhow::anyhow!("--device: {e}"))?;
     anyhow::ensure!(g.checkpoint_every > 0, "--checkpoint-every must be at least 1");
+    anyhow::ensure!(g.steps > 0 || g.resume, "--steps must be at least 1");
     let ckpt = g.checkpoint_dir.clone().unwrap_or_else(|| checkpoint_dir(&a.output));
     if g.resume {
         anyhow::ensure!(
