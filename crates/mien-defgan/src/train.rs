@@ -228,6 +228,16 @@ fn mse(a: Tensor<2>, b: Tensor<2>) -> Tensor<1> {
     (a - b).powi_scalar(2).mean()
 }
 
+/// Runs `init` right after seeding `device`'s random generator, under a
+/// process-wide lock: burn's generator is shared, so two threads creating
+/// networks at once would otherwise interleave their draws.
+pub fn seeded<T>(device: &Device, seed: u64, init: impl FnOnce() -> T) -> T {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    device.seed(seed);
+    init()
+}
+
 /// What a checkpoint's `state.json` holds.
 #[derive(Serialize, Deserialize)]
 struct CheckpointState {
@@ -242,9 +252,8 @@ impl Trainer {
     pub fn new(config: TrainConfig, device: &Device) -> Result<Self, String> {
         config.check()?;
         let device = device.clone().autodiff();
-        device.seed(config.seed);
-        let generator = Generator::new(&config.net, &device);
-        let critic = Critic::new(&config.net, &device);
+        let (generator, critic) =
+            seeded(&device, config.seed, || (Generator::new(&config.net, &device), Critic::new(&config.net, &device)));
         Ok(Self {
             opt_g: adam(&config),
             opt_d: adam(&config),
