@@ -322,6 +322,23 @@ impl ModelFile {
         Self::from_bytes(&bytes, path)
     }
 
+    /// Reads the metadata of a model that must be of `kind`, and its
+    /// hyperparameters as `H` (other kinds: [`Error::WrongKind`]; unreadable
+    /// hyperparameters: [`Error::CorruptModel`]).
+    pub fn read_meta_of_kind<H: serde::de::DeserializeOwned>(
+        bytes: &[u8],
+        path: &Path,
+        kind: &str,
+    ) -> Result<(ModelMeta, H)> {
+        let meta = Self::read_meta(bytes, path)?;
+        if meta.kind != kind {
+            return Err(Error::WrongKind { path: path.into(), expected: kind.into(), found: meta.kind });
+        }
+        let hyper = serde_json::from_value(meta.hyperparameters.clone())
+            .map_err(|e| Error::CorruptModel { path: path.into(), reason: format!("hyperparameters: {e}") })?;
+        Ok((meta, hyper))
+    }
+
     /// Reads only the metadata (cheap: the header alone).
     pub fn read_meta(bytes: &[u8], path: &Path) -> Result<ModelMeta> {
         let info = read_header_metadata(bytes, path)?;

@@ -54,7 +54,7 @@ impl TrainSet {
             for p in &data.pairs {
                 let (src, tgt) = p.name.split_once("__").unwrap_or((p.name.as_str(), p.name.as_str()));
                 let s = set.intern(&mut index, src, &p.input, AuVector::zero());
-                let t = set.intern(&mut index, &format!("{tgt}@{}", label_key(au)), &p.target, *au);
+                let t = set.intern(&mut index, tgt, &p.target, *au);
                 set.pairs.push((s, t));
             }
         }
@@ -117,10 +117,6 @@ impl TrainSet {
             au_y: Tensor::from_data(TensorData::new(ay, [n, AU_COUNT]), device),
         }
     }
-}
-
-fn label_key(au: &AuVector) -> String {
-    au.0.iter().map(|v| format!("{v}")).collect::<Vec<_>>().join(",")
 }
 
 /// A uniform index below `n`.

@@ -74,8 +74,6 @@ pub struct Edited {
     pub deformed: Image<f32>,
     /// The full edit.
     pub output: Image<f32>,
-    /// Mean flow length in pixels (over the channels' images).
-    pub mean_flow_pixels: f32,
 }
 
 /// Collects (path, shape, values); `Param::val` initialises lazy parameters.
@@ -188,13 +186,8 @@ impl DefganFile {
     /// Parses a defgan model from bytes; `path` names it in errors. Format,
     /// version and kind are checked from the header before any tensor is read.
     pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<Self> {
-        let meta = ModelFile::read_meta(bytes, path)?;
+        let (meta, hyper): (_, Hyper) = ModelFile::read_meta_of_kind(bytes, path, KIND)?;
         let corrupt = |reason: String| CoreError::CorruptModel { path: path.into(), reason };
-        if meta.kind != KIND {
-            return Err(CoreError::WrongKind { path: path.into(), expected: KIND.into(), found: meta.kind }.into());
-        }
-        let hyper: Hyper = serde_json::from_value(meta.hyperparameters.clone())
-            .map_err(|e| corrupt(format!("hyperparameters: {e}")))?;
         hyper.net.check().map_err(corrupt)?;
         if meta.width != hyper.net.size || meta.height != hyper.net.size {
             return Err(corrupt(format!(
@@ -250,17 +243,11 @@ impl DefganFile {
         let au_rows: Vec<f32> = (0..n).flat_map(|_| au.0).collect();
         let a = Tensor::<2>::from_data(TensorData::new(au_rows, [n, AU_COUNT]), &self.device);
         let st = self.generator.forward(x, a);
-        let px = crate::warp::pixels_per_unit(s);
-        let flow_len = st.flow.mul_scalar(px).powi_scalar(2).sum_dim(1).sqrt().mean();
         let back = |t: Tensor<4>| -> Image<f32> {
             let v = t.into_data().try_to_vec::<f32>().unwrap_or_default();
             let data = v.iter().map(|x| ((x + 1.0) * 0.5).clamp(0.0, 1.0)).collect();
             Image::from_planar(s, s, ic, data).expect("shape matches")
         };
-        Ok(Edited {
-            deformed: back(st.warped),
-            output: back(st.output),
-            mean_flow_pixels: flow_len.into_data().iter::<f32>().next().unwrap_or(0.0),
-        })
+        Ok(Edited { deformed: back(st.warped), output: back(st.output) })
     }
 }

@@ -72,7 +72,7 @@ impl NetConfig {
 
     /// Checks the shapes; the message says what to change.
     pub fn check(&self) -> Result<(), String> {
-        if self.size < 16 || self.size > 1024 || self.size % 4 != 0 || !self.size.is_power_of_two() {
+        if !(16..=1024).contains(&self.size) || !self.size.is_power_of_two() {
             return Err(format!("size {} must be a power of two in 16..1024", self.size));
         }
         if self.channels != 1 && self.channels != 3 {

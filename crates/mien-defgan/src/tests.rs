@@ -26,11 +26,10 @@ fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
 /// sum(R ⊙ warp(img, flow)) on a plain device.
 fn warp_objective(img: &[f32], flow: &[f32], r: &[f32], dims: [usize; 4]) -> f64 {
     let device = Device::flex();
-    let [n, c, h, w] = dims;
+    let [n, _, h, w] = dims;
     let x = Tensor::<4>::from_data(TensorData::new(img.to_vec(), dims), &device);
     let f = Tensor::<4>::from_data(TensorData::new(flow.to_vec(), [n, 2, h, w]), &device);
     let y = values(warp(x, f, &identity_grid(h, w, &device)));
-    let _ = c;
     y.iter().zip(r).map(|(a, b)| (*a as f64) * (*b as f64)).sum()
 }
 

@@ -339,7 +339,6 @@ impl Trainer {
         if w.paired_l1 > 0.0 {
             total = total + paired.clone().mul_scalar(w.paired_l1);
         }
-        let [_, _, hh, ww] = ef.dims();
         let flow_len = ef.powi_scalar(2).sum_dim(1).sqrt().mean();
         let losses = StepLosses {
             step: self.step + 1,
@@ -348,7 +347,7 @@ impl Trainer {
             cycle: scalar(cycle),
             paired: scalar(paired),
             mask_mean: scalar(edit.mask.clone().mean()),
-            flow_pixels: scalar(flow_len) * (hh * ww > 0) as u8 as f32,
+            flow_pixels: scalar(flow_len),
             total: scalar(total.clone()),
             ..Default::default()
         };

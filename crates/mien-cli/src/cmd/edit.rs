@@ -12,7 +12,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use mien_core::image::{self, DecodeLimits, Image};
+use mien_core::image::{self, DecodeLimits, Image, ImageRef};
+use mien_core::model_file::ModelMeta;
 use mien_core::normalize::OutputMode;
 use mien_core::pipeline::{self, ApplyOptions};
 use mien_deform::AuVector;
@@ -217,46 +218,55 @@ impl Editor {
                 let data = base.data().iter().zip(pred.data()).map(|(&x, &y)| x as f32 + a * (y - x as f32)).collect();
                 Ok((Image::from_planar(pred.width(), pred.height(), pred.channels(), data).expect("same shape"), None))
             }
-            EditModel::Deform(file) => {
-                let (w, h) = file.model.size();
-                let mut x = if crop.width() != w || crop.height() != h {
-                    image::resize_bilinear(&crop.view(), w, h)
-                } else {
-                    crop.to_f32()
-                };
-                let norm = file.meta.normalize.apply_in_place(&mut x, path)?;
-                // The intensity scales the target AU vector: 0 is no motion and no texture change.
-                let au = self.au.unwrap_or_default().scaled(intensity);
-                let e = file.model.predict(&x.view(), &au)?;
-                let out = OutputMode::Clip.to_pixels(&e.output, norm);
-                let deformed = OutputMode::Clip.to_pixels(&e.deformed, norm);
-                Ok((fit(out), Some(fit(deformed))))
-            }
+            // The intensity scales the target AU vector: 0 is no motion and no texture change.
+            EditModel::Deform(file) => self.edit_au_model(crop, path, intensity, &file.meta, |x, au| {
+                let e = file.model.predict(x, au)?;
+                Ok((e.deformed, e.output))
+            }),
             #[cfg(feature = "defgan")]
             EditModel::Defgan(file) => {
-                // GANimation-style continuous intensity: the target AU vector is
-                // scaled; 0 returns the crop itself (the network would neutralise it).
+                // The network at a = 0 would neutralise the face, so 0 returns the crop itself.
                 if intensity == 0.0 {
                     return Ok((crop.to_f32(), Some(crop.to_f32())));
                 }
-                let s = file.net.size;
-                let x = if crop.width() != s || crop.height() != s {
-                    image::resize_bilinear(&crop.view(), s, s)
-                } else {
-                    crop.to_f32()
-                };
-                let mut unit = x.clone();
-                unit.data_mut().iter_mut().for_each(|v| *v /= 255.0);
-                let au = self.au.unwrap_or_default().scaled(intensity);
-                let e = file.edit(&unit.view(), &au)?;
-                let to255 = |img: Image<f32>| {
-                    let mut img = img;
-                    img.data_mut().iter_mut().for_each(|v| *v *= 255.0);
-                    img
-                };
-                Ok((fit(to255(e.output)), Some(fit(to255(e.deformed)))))
+                self.edit_au_model(crop, path, intensity, &file.meta, |x, au| {
+                    let e = file.edit(x, au)?;
+                    Ok((e.deformed, e.output))
+                })
             }
         }
+    }
+}
+
+impl Editor {
+    /// An AU-conditioned model on a crop: resize to the model's size,
+    /// normalise as the model records, run `predict` (→ motion only, edit) on
+    /// the intensity-scaled AU target, map both back to 0..255 at the crop's size.
+    fn edit_au_model(
+        &self,
+        crop: &Image<u8>,
+        path: &Path,
+        intensity: f32,
+        meta: &ModelMeta,
+        predict: impl FnOnce(&ImageRef<'_, f32>, &AuVector) -> Result<(Image<f32>, Image<f32>)>,
+    ) -> Result<(Image<f32>, Option<Image<f32>>)> {
+        let (w, h) = (meta.width, meta.height);
+        let mut x = if crop.width() != w || crop.height() != h {
+            image::resize_bilinear(&crop.view(), w, h)
+        } else {
+            crop.to_f32()
+        };
+        let norm = meta.normalize.apply_in_place(&mut x, path)?;
+        let (deformed, output) = predict(&x.view(), &self.au.unwrap_or_default().scaled(intensity))?;
+        let back = |img: &Image<f32>| {
+            let px = OutputMode::Clip.to_pixels(img, norm);
+            if px.width() != crop.width() || px.height() != crop.height() {
+                image::resize_bilinear(&px.view(), crop.width(), crop.height())
+            } else {
+                px
+            }
+        };
+        Ok((back(&output), Some(back(&deformed))))
     }
 }
 

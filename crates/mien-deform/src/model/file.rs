@@ -94,13 +94,8 @@ impl DeformFile {
     /// Parses a deform model from bytes; `path` names it in errors. Format,
     /// version and kind are checked from the header before any tensor is read.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
-        let meta = ModelFile::read_meta(bytes, path)?;
+        let (meta, hyper): (_, Hyper) = ModelFile::read_meta_of_kind(bytes, path, KIND)?;
         let corrupt = |reason: String| CoreError::CorruptModel { path: path.into(), reason };
-        if meta.kind != KIND {
-            return Err(CoreError::WrongKind { path: path.into(), expected: KIND.into(), found: meta.kind }.into());
-        }
-        let hyper: Hyper = serde_json::from_value(meta.hyperparameters.clone())
-            .map_err(|e| corrupt(format!("hyperparameters: {e}")))?;
         hyper.params.check().map_err(|e| corrupt(e.to_string()))?;
         let (w, h) = (meta.width, meta.height);
         if !(8..=4096).contains(&w) || !(8..=4096).contains(&h) {
