@@ -194,7 +194,8 @@ pub struct GanArgs {
     /// Where to train: cpu, or cuda (a build with `--features defgan-cuda`).
     #[arg(long, default_value = "cpu")]
     pub device: String,
-    /// Critic steps per generator step.
+    /// Critic steps per generator step; 0 = supervised warm-up without a
+    /// critic (needs --w-paired; resume it later with critic steps ≥ 1).
     #[arg(long, default_value_t = 5)]
     pub critic_steps: usize,
     /// Adam learning rate (β = 0.5, 0.999).

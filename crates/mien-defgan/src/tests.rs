@@ -202,6 +202,35 @@ fn tiny_configuration_halves_the_reconstruction_loss() {
 }
 
 #[test]
+fn supervised_warm_up_trains_the_generator_only() {
+    let set = synthetic_set(32, 4);
+    let mut config = tiny_config();
+    config.critic_steps = 0;
+    config.weights.cycle = 0.0;
+    let err = config.check().err().expect("critic steps 0 without the paired term refused");
+    assert!(err.contains("--w-paired"), "{err}");
+    config.weights.paired_l1 = 10.0;
+    config.check().expect("warm-up settings");
+    let device = Device::flex();
+    let mut t = Trainer::new(config, &device).expect("config");
+    let probe = Tensor::<4>::from_data(
+        TensorData::new(random(&mut Rng::new(5), 2 * 32 * 32, -1.0, 1.0), [2, 1, 32, 32]),
+        &device,
+    );
+    let critic_before = values(t.critic.forward(probe.clone()).0);
+    let eval = |t: &Trainer| (0..4).map(|s| t.evaluate(&set, 200 + s).paired).sum::<f32>() / 4.0;
+    let before = eval(&t);
+    for _ in 0..60 {
+        let l = t.step(&set);
+        assert_eq!((l.adversarial, l.au, l.cycle), (0.0, 0.0, 0.0), "no critic or cycle terms in the warm-up");
+        assert!(l.total.is_finite());
+    }
+    let after = eval(&t);
+    assert!(after < 0.7 * before, "paired L1 fell only from {before} to {after}");
+    assert_eq!(values(t.critic.forward(probe).0), critic_before, "the warm-up must leave the critic alone");
+}
+
+#[test]
 fn checkpoints_resume_where_they_stopped() {
     let set = synthetic_set(32, 2);
     let mut config = tiny_config();

@@ -120,8 +120,13 @@ impl TrainConfig {
         if self.batch_size == 0 || self.batch_size > 1024 {
             return Err(format!("batch size {} must be in 1..1024", self.batch_size));
         }
-        if self.critic_steps == 0 || self.critic_steps > 100 {
-            return Err(format!("critic steps {} must be in 1..100", self.critic_steps));
+        if self.critic_steps > 100 {
+            return Err(format!("critic steps {} must be in 0..100", self.critic_steps));
+        }
+        if self.critic_steps == 0 && self.weights.paired_l1 == 0.0 {
+            return Err("critic steps 0 (supervised warm-up, no critic) needs a paired L1 weight > 0: \
+                        set --w-paired, or give --critic-steps 1 or more"
+                .into());
         }
         if !(self.lr > 0.0 && self.lr.is_finite()) {
             return Err(format!("learning rate {} must be a finite number > 0", self.lr));
@@ -316,35 +321,50 @@ impl Trainer {
     fn generator_losses(&self, b: &Batch) -> (Stages, Tensor<1>, StepLosses) {
         let c = &self.config;
         let w = &c.weights;
-        let edit = self.generator.forward(b.x.clone(), b.au_y.clone());
-        let (score, au_pred) = self.critic.forward(edit.output.clone());
-        let back = self.generator.forward(edit.output.clone(), b.au_x.clone());
-        let adversarial = score.mean().neg();
-        let au = mse(au_pred, b.au_y.clone());
-        let cycle = mean_abs(back.output.clone() - b.x.clone());
-        let paired = mean_abs(edit.output.clone() - b.target.clone());
         let px = pixels_per_unit(c.net.size);
-        let (ef, bf) = (edit.flow.clone().mul_scalar(px), back.flow.clone().mul_scalar(px));
-        let flow_tv = total_variation(ef.clone()) + total_variation(bf.clone());
-        let flow_sq = ef.clone().powi_scalar(2).mean() + bf.powi_scalar(2).mean();
-        let mask_mean = edit.mask.clone().mean() + back.mask.clone().mean();
-        let mask_tv = total_variation(edit.mask.clone()) + total_variation(back.mask);
-        let mut total = adversarial.clone()
-            + au.clone().mul_scalar(w.au)
-            + cycle.clone().mul_scalar(w.cycle)
+        let edit = self.generator.forward(b.x.clone(), b.au_y.clone());
+        let ef = edit.flow.clone().mul_scalar(px);
+        let mut flow_tv = total_variation(ef.clone());
+        let mut flow_sq = ef.clone().powi_scalar(2).mean();
+        let mut mask_mean = edit.mask.clone().mean();
+        let mut mask_tv = total_variation(edit.mask.clone());
+        let paired = mean_abs(edit.output.clone() - b.target.clone());
+        let mut total = paired.clone().mul_scalar(w.paired_l1);
+        let (mut adversarial, mut au) = (0.0, 0.0);
+        // Without critic steps (the supervised warm-up) there is no critic
+        // to score the edit: the adversarial and AU terms are left out.
+        if c.critic_steps > 0 {
+            let (score, au_pred) = self.critic.forward(edit.output.clone());
+            let adv = score.mean().neg();
+            let au_loss = mse(au_pred, b.au_y.clone());
+            adversarial = scalar(adv.clone());
+            au = scalar(au_loss.clone());
+            total = total + adv + au_loss.mul_scalar(w.au);
+        }
+        // The cycle pass (edit back to the source AUs) only when it is weighted.
+        let mut cycle = 0.0;
+        if w.cycle > 0.0 {
+            let back = self.generator.forward(edit.output.clone(), b.au_x.clone());
+            let bf = back.flow.clone().mul_scalar(px);
+            flow_tv = flow_tv + total_variation(bf.clone());
+            flow_sq = flow_sq + bf.powi_scalar(2).mean();
+            mask_mean = mask_mean + back.mask.clone().mean();
+            mask_tv = mask_tv + total_variation(back.mask);
+            let cyc = mean_abs(back.output - b.x.clone());
+            cycle = scalar(cyc.clone());
+            total = total + cyc.mul_scalar(w.cycle);
+        }
+        total = total
             + flow_tv.mul_scalar(w.flow_tv)
             + flow_sq.mul_scalar(w.flow_magnitude)
             + mask_mean.mul_scalar(w.mask_mean)
             + mask_tv.mul_scalar(w.mask_tv);
-        if w.paired_l1 > 0.0 {
-            total = total + paired.clone().mul_scalar(w.paired_l1);
-        }
         let flow_len = ef.powi_scalar(2).sum_dim(1).sqrt().mean();
         let losses = StepLosses {
             step: self.step + 1,
-            adversarial: scalar(adversarial),
-            au: scalar(au),
-            cycle: scalar(cycle),
+            adversarial,
+            au,
+            cycle,
             paired: scalar(paired),
             mask_mean: scalar(edit.mask.clone().mean()),
             flow_pixels: scalar(flow_len),
