@@ -198,6 +198,10 @@ pub struct GanArgs {
     /// critic (needs --w-paired; resume it later with critic steps ≥ 1).
     #[arg(long, default_value_t = 5)]
     pub critic_steps: usize,
+    /// Augment the training pairs: random mirror images, shifts of up to
+    /// size/32 pixels and intensity changes, alike for both photos of a pair.
+    #[arg(long)]
+    pub augment: bool,
     /// Adam learning rate (β = 0.5, 0.999).
     #[arg(long, default_value_t = 1e-4)]
     pub lr: f64,

@@ -342,10 +342,48 @@ fn training_data_from_pairs_dedupes_photos() {
     assert!(set.labels[0].is_zero());
     assert!((set.pixels[256] - (200.0 / 127.5 - 1.0)).abs() < 1e-6);
     // Paired batches take the pair's target label; each row is one of the two directions.
-    let b = set.batch(&mut Rng::new(1), 8, true, &Device::flex());
+    let b = set.batch(&mut Rng::new(1), 8, true, false, &Device::flex());
     let (ax, ay) = (values(b.au_x), values(b.au_y));
     for i in 0..8 {
         let (x, y) = (&ax[i * AU_COUNT..(i + 1) * AU_COUNT], &ay[i * AU_COUNT..(i + 1) * AU_COUNT]);
         assert!(x.iter().all(|v| *v == 0.0) != y.iter().all(|v| *v == 0.0), "row {i} is not neutral↔expression");
     }
+}
+
+#[test]
+fn augmentation_moves_both_photos_of_a_pair_alike() {
+    use crate::data::Augment;
+    let img: Vec<f32> = (0..16).map(|v| v as f32 / 16.0).collect();
+    let at = |o: &[f32], y: usize, x: usize| o[y * 4 + x];
+    let plain = Augment { flip: false, dx: 0, dy: 0, gain: 1.0, offset: 0.0 };
+    let mut out = Vec::new();
+    plain.apply(&img, 1, 4, &mut out);
+    assert_eq!(out, img);
+    out.clear();
+    Augment { dx: 1, dy: -1, ..plain }.apply(&img, 1, 4, &mut out);
+    for (y, x) in [(0, 0), (0, 2), (2, 3), (3, 1)] {
+        let (sy, sx) = ((y + 1).min(3), x.max(1) - 1);
+        assert_eq!(at(&out, y, x), at(&img, sy, sx), "shift at ({y}, {x})");
+    }
+    out.clear();
+    Augment { flip: true, gain: 2.0, offset: -0.5, ..plain }.apply(&img, 1, 4, &mut out);
+    for (y, x) in [(0, 0), (1, 2), (3, 3)] {
+        let want = (2.0 * at(&img, y, 3 - x) - 0.5).clamp(-1.0, 1.0);
+        assert_eq!(at(&out, y, x), want, "flip and gain at ({y}, {x})");
+    }
+
+    // Pairs whose two photos are the same stay the same after augmenting,
+    // while the batch differs from the untouched photos.
+    let mut set = synthetic_set(16, 3);
+    let pairs = set.pairs.clone();
+    let d = 16 * 16;
+    for (s, t) in pairs {
+        let src = set.pixels[s * d..(s + 1) * d].to_vec();
+        set.pixels[t * d..(t + 1) * d].copy_from_slice(&src);
+    }
+    let device = Device::flex();
+    let plain_batch = set.batch(&mut Rng::new(9), 8, true, false, &device);
+    let b = set.batch(&mut Rng::new(9), 8, true, true, &device);
+    assert_eq!(values(b.x.clone()), values(b.target), "a pair's photos were changed differently");
+    assert_ne!(values(b.x), values(plain_batch.x), "augmentation changed nothing");
 }

@@ -95,6 +95,10 @@ pub struct TrainConfig {
     pub gp_step: f64,
     /// Seed of the weights and of the batches.
     pub seed: u64,
+    /// Random flips, shifts and intensity changes of the training pairs
+    /// ([`crate::data::Augment`]); off by default.
+    #[serde(default)]
+    pub augment: bool,
 }
 
 impl TrainConfig {
@@ -111,6 +115,7 @@ impl TrainConfig {
             critic_steps: 5,
             gp_step: 1e-3,
             seed: 1,
+            augment: false,
         }
     }
 
@@ -279,7 +284,7 @@ impl Trainer {
 
     fn batch(&self, data: &TrainSet, step: usize, k: usize) -> Batch {
         let paired = self.config.weights.paired_l1 > 0.0;
-        data.batch(&mut self.rng(step, k), self.config.batch_size, paired, &self.device)
+        data.batch(&mut self.rng(step, k), self.config.batch_size, paired, self.config.augment, &self.device)
     }
 
     /// One critic update; returns (Wasserstein term, penalty, AU loss).
@@ -397,7 +402,7 @@ impl Trainer {
     /// Losses of the current generator on a batch, without a step (for tests and reports).
     pub fn evaluate(&self, data: &TrainSet, seed: u64) -> StepLosses {
         let paired = self.config.weights.paired_l1 > 0.0;
-        let b = data.batch(&mut Rng::new(seed), self.config.batch_size, paired, &self.device);
+        let b = data.batch(&mut Rng::new(seed), self.config.batch_size, paired, false, &self.device);
         self.generator_losses(&b).2
     }
 

@@ -74,6 +74,7 @@ pub fn train(a: TrainArgs) -> Result<ExitCode> {
     config.critic_steps = g.critic_steps;
     config.lr = g.lr;
     config.seed = g.seed;
+    config.augment = g.augment;
     let w = &mut config.weights;
     (w.gp, w.au, w.cycle, w.flow_tv, w.flow_magnitude) = (g.w_gp, g.w_au, g.w_cycle, g.w_flow_tv, g.w_flow_mag);
     (w.mask_mean, w.mask_tv, w.paired_l1) = (g.w_mask, g.w_mask_tv, g.w_paired);
