@@ -50,6 +50,12 @@ fn train_step(c: &mut Criterion) {
         let mut t = Trainer::new(TrainConfig::new(size, 1), &Device::flex()).unwrap();
         t.step(&data);
         group.bench_function(format!("{size}_grey_critic5"), |b| b.iter(|| t.step(&data)));
+        // The supervised warm-up step: paired L1 only, no critic, no cycle pass.
+        let mut config = TrainConfig::new(size, 1);
+        (config.critic_steps, config.weights.cycle, config.weights.paired_l1, config.augment) = (0, 0.0, 100.0, true);
+        let mut t = Trainer::new(config, &Device::flex()).unwrap();
+        t.step(&data);
+        group.bench_function(format!("{size}_grey_warm_up"), |b| b.iter(|| t.step(&data)));
     }
     group.finish();
 }
