@@ -5,7 +5,7 @@
 # regression, pixel-based synthesis and the fast deform model trained on the
 # same nine subjects. CPU training takes a long while: STEPS (default 2000)
 # and CRITIC_STEPS (default 2, as in the recorded run) set the adversarial
-# runs' length; the paired model first runs WARMUP (default 4000) supervised
+# runs' length; the paired model first runs WARMUP (default 6000) supervised
 # steps (--critic-steps 0, augmented pairs), then adversarial ones (with the
 # paired term) up to WARMUP + STEPS.
 # Usage: scripts/defgan-jaffe.sh OUT_DIR
@@ -16,7 +16,7 @@ jaffe=${JAFFE:-../shared/data/jaffe}
 steps=${STEPS:-2000}
 critic=${CRITIC_STEPS:-2}
 subject=${SUBJECT:-KA}
-warmup=${WARMUP:-4000}
+warmup=${WARMUP:-6000}
 cargo build --release -p mien-cli --features defgan
 mien=target/release/mien
 mkdir -p "$out"
