@@ -234,6 +234,16 @@ fn total_variation(t: Tensor<4>) -> Tensor<1> {
     dx.abs().mean() + dy.abs().mean()
 }
 
+/// The weighted flow (TV, squared magnitude in pixels) and mask (mean, TV)
+/// terms of one generator pass.
+fn regularisers(st: &Stages, px: f32, w: &LossWeights) -> Tensor<1> {
+    let f = st.flow.clone().mul_scalar(px);
+    total_variation(f.clone()).mul_scalar(w.flow_tv)
+        + f.powi_scalar(2).mean().mul_scalar(w.flow_magnitude)
+        + st.mask.clone().mean().mul_scalar(w.mask_mean)
+        + total_variation(st.mask.clone()).mul_scalar(w.mask_tv)
+}
+
 fn mse(a: Tensor<2>, b: Tensor<2>) -> Tensor<1> {
     (a - b).powi_scalar(2).mean()
 }
@@ -328,13 +338,11 @@ impl Trainer {
         let w = &c.weights;
         let px = pixels_per_unit(c.net.size);
         let edit = self.generator.forward(b.x.clone(), b.au_y.clone());
-        let ef = edit.flow.clone().mul_scalar(px);
-        let mut flow_tv = total_variation(ef.clone());
-        let mut flow_sq = ef.clone().powi_scalar(2).mean();
-        let mut mask_mean = edit.mask.clone().mean();
-        let mut mask_tv = total_variation(edit.mask.clone());
         let paired = mean_abs(edit.output.clone() - b.target.clone());
-        let mut total = paired.clone().mul_scalar(w.paired_l1);
+        let mut total = regularisers(&edit, px, w);
+        if w.paired_l1 > 0.0 {
+            total = total + paired.clone().mul_scalar(w.paired_l1);
+        }
         let (mut adversarial, mut au) = (0.0, 0.0);
         // Without critic steps (the supervised warm-up) there is no critic
         // to score the edit: the adversarial and AU terms are left out.
@@ -350,20 +358,11 @@ impl Trainer {
         let mut cycle = 0.0;
         if w.cycle > 0.0 {
             let back = self.generator.forward(edit.output.clone(), b.au_x.clone());
-            let bf = back.flow.clone().mul_scalar(px);
-            flow_tv = flow_tv + total_variation(bf.clone());
-            flow_sq = flow_sq + bf.powi_scalar(2).mean();
-            mask_mean = mask_mean + back.mask.clone().mean();
-            mask_tv = mask_tv + total_variation(back.mask);
-            let cyc = mean_abs(back.output - b.x.clone());
+            let cyc = mean_abs(back.output.clone() - b.x.clone());
             cycle = scalar(cyc.clone());
-            total = total + cyc.mul_scalar(w.cycle);
+            total = total + cyc.mul_scalar(w.cycle) + regularisers(&back, px, w);
         }
-        total = total
-            + flow_tv.mul_scalar(w.flow_tv)
-            + flow_sq.mul_scalar(w.flow_magnitude)
-            + mask_mean.mul_scalar(w.mask_mean)
-            + mask_tv.mul_scalar(w.mask_tv);
+        let ef = edit.flow.clone().mul_scalar(px);
         let flow_len = ef.powi_scalar(2).sum_dim(1).sqrt().mean();
         let losses = StepLosses {
             step: self.step + 1,
