@@ -229,6 +229,10 @@ pub struct GanArgs {
     /// Largest flow, in grid units (the image spans 2).
     #[arg(long, default_value_t = 0.25)]
     pub max_flow: f64,
+    /// Where the AU vector enters the generators: `film` (the input and a
+    /// per-channel shift after the norms) or `input` (GANimation's: the input only).
+    #[arg(long, default_value = "film", value_parser = ["film", "input"])]
+    pub conditioning: String,
     /// Gradient-penalty weight.
     #[arg(long, default_value_t = 10.0)]
     pub w_gp: f64,

@@ -5,7 +5,10 @@
 //!   (conv 3×3, instance norm, ReLU, conv 3×3, instance norm, + input) →
 //!   two stride-2 transposed convs 4×4; instance norm and ReLU after every
 //!   conv of the trunk. Its input is the image concatenated with the target
-//!   AU vector broadcast to constant maps.
+//!   AU vector broadcast to constant maps; with [`Conditioning::Film`] (the
+//!   default, ours) the AU vector also shifts the normalised features of
+//!   every stage, because an instance norm right after the first conv
+//!   removes what constant maps add everywhere but at the border.
 //! - [`MotionNet`]: the body and a conv 7×7 head giving a 2-channel flow,
 //!   `max_flow · tanh(·)`, in `grid_sample` grid units.
 //! - [`TextureNet`]: the body and two conv 7×7 heads: a colour image
@@ -16,7 +19,7 @@
 
 use burn::module::Initializer;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::nn::{InstanceNorm, InstanceNormConfig, PaddingConfig2d};
+use burn::nn::{InstanceNorm, InstanceNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::{leaky_relu, relu, sigmoid, tanh};
 use serde::{Deserialize, Serialize};
@@ -39,12 +42,53 @@ pub struct NetConfig {
     /// Largest displacement the motion network can output, in grid units
     /// (the image spans 2, so 0.25 is an eighth of the side).
     pub max_flow: f64,
+    /// Where the AU vector enters the generators. Model files written before
+    /// this field existed used [`Conditioning::Input`].
+    #[serde(default = "Conditioning::input")]
+    pub conditioning: Conditioning,
+}
+
+/// Where the target AU vector enters the generator bodies.
+///
+/// GANimation concatenates the AU vector, broadcast to constant maps, with
+/// the input image, and nothing else. Its first convolution is followed by
+/// an instance norm, which subtracts every channel's spatial mean: a constant
+/// map adds the same value to every pixel of a channel away from the
+/// zero-padded border, so the norm removes it there, and the condition reaches
+/// the middle of the face (the mouth, the brows) only through the few border
+/// pixels and the receptive field of the layers after them. Trained on all
+/// six expressions, such a network drifts to an average edit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Conditioning {
+    /// GANimation's: AU maps concatenated with the input only.
+    Input,
+    /// Ours: the input concatenation, and after the instance norm of the stem,
+    /// of the first conv of every residual block and of every upsampling, a
+    /// per-channel shift `W·a` (a FiLM-style bias, Perez et al. 2018) that
+    /// the norm cannot remove. `W` starts at zero, so a fresh network is
+    /// GANimation's.
+    Film,
+}
+
+impl Conditioning {
+    fn input() -> Self {
+        Self::Input
+    }
 }
 
 impl NetConfig {
     /// The defaults for a crop of `size` pixels with `channels` channels.
     pub fn new(size: usize, channels: usize) -> Self {
-        Self { size, channels, gen_width: 16, res_blocks: 3, critic_width: 16, max_flow: 0.25 }
+        Self {
+            size,
+            channels,
+            gen_width: 16,
+            res_blocks: 3,
+            critic_width: 16,
+            max_flow: 0.25,
+            conditioning: Conditioning::Film,
+        }
     }
 
     /// Critic depth: stride-2 layers down to a 2×2 map (GANimation: 6 at 128).
@@ -64,10 +108,20 @@ impl NetConfig {
             + self.res_blocks as u64 * 2 * conv(s * s / 16, 4 * w, 4 * w, 3)
             // Transposed convs: every input pixel scatters a k×k patch.
             + conv(s * s / 16, 4 * w, 2 * w, 4)
-            + conv(s * s / 4, 2 * w, w, 4);
+            + conv(s * s / 4, 2 * w, w, 4)
+            + self.film_shifts() as u64;
         let motion_head = conv(s * s, w, 2, 7);
         let texture_heads = conv(s * s, w, self.channels as u64 + 1, 7);
         2 * body + motion_head + texture_heads
+    }
+
+    /// Parameters (= multiply–accumulates per image) of one body's AU shifts:
+    /// 17 × channels for the stem, each residual block and each upsampling.
+    fn film_shifts(&self) -> usize {
+        match self.conditioning {
+            Conditioning::Input => 0,
+            Conditioning::Film => AU_COUNT * self.gen_width * (1 + 4 * self.res_blocks + 2 + 1),
+        }
     }
 
     /// Checks the shapes; the message says what to change.
@@ -111,8 +165,19 @@ struct ConvNormRelu {
 }
 
 impl ConvNormRelu {
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        relu(self.norm.forward(self.conv.forward(x)))
+    fn forward(&self, x: Tensor<4>, shift: Option<Tensor<4>>) -> Tensor<4> {
+        relu(shifted(self.norm.forward(self.conv.forward(x)), shift))
+    }
+}
+
+/// `x + shift` with the (N, C, 1, 1) shift broadcast over the pixels.
+fn shifted(x: Tensor<4>, shift: Option<Tensor<4>>) -> Tensor<4> {
+    match shift {
+        Some(s) => {
+            let dims = x.dims();
+            x + s.expand(dims)
+        }
+        None => x,
     }
 }
 
@@ -133,8 +198,8 @@ impl UpNormRelu {
         Self { conv, norm: norm(cout, device) }
     }
 
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        relu(self.norm.forward(self.conv.forward(x)))
+    fn forward(&self, x: Tensor<4>, shift: Option<Tensor<4>>) -> Tensor<4> {
+        relu(shifted(self.norm.forward(self.conv.forward(x)), shift))
     }
 }
 
@@ -156,8 +221,8 @@ impl ResBlock {
         }
     }
 
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let y = relu(self.norm1.forward(self.conv1.forward(x.clone())));
+    fn forward(&self, x: Tensor<4>, shift: Option<Tensor<4>>) -> Tensor<4> {
+        let y = relu(shifted(self.norm1.forward(self.conv1.forward(x.clone())), shift));
         x + self.norm2.forward(self.conv2.forward(y))
     }
 }
@@ -169,6 +234,9 @@ pub struct Body {
     down: Vec<ConvNormRelu>,
     res: Vec<ResBlock>,
     up: Vec<UpNormRelu>,
+    /// AU shifts ([`Conditioning::Film`]): stem, residual blocks, upsamplings
+    /// in that order; empty for [`Conditioning::Input`].
+    film: Vec<Linear>,
 }
 
 impl Body {
@@ -183,22 +251,37 @@ impl Body {
             .collect();
         let res = (0..cfg.res_blocks).map(|_| ResBlock::new(w * 4, device)).collect();
         let up = (0..2).map(|i| UpNormRelu::new(w << (2 - i), w << (1 - i), device)).collect();
-        Self { stem, down, res, up }
+        let film = match cfg.conditioning {
+            Conditioning::Input => Vec::new(),
+            Conditioning::Film => std::iter::once(w)
+                .chain(std::iter::repeat_n(w * 4, cfg.res_blocks))
+                .chain([w * 2, w])
+                .map(|c| {
+                    LinearConfig::new(AU_COUNT, c).with_bias(false).with_initializer(Initializer::Zeros).init(device)
+                })
+                .collect(),
+        };
+        Self { stem, down, res, up, film }
     }
 
     /// `x` (N, C, H, W) with the AU vector `a` (N, 17) broadcast to maps.
     fn forward(&self, x: Tensor<4>, au: Tensor<2>) -> Tensor<4> {
         let [n, _, h, w] = x.dims();
-        let maps = au.reshape([n, AU_COUNT, 1, 1]).expand([n, AU_COUNT, h, w]);
-        let mut y = self.stem.forward(Tensor::cat(vec![x, maps], 1));
+        let maps = au.clone().reshape([n, AU_COUNT, 1, 1]).expand([n, AU_COUNT, h, w]);
+        let mut shifts = self.film.iter().map(|l| {
+            let s = l.forward(au.clone());
+            let c = s.dims()[1];
+            s.reshape([n, c, 1, 1])
+        });
+        let mut y = self.stem.forward(Tensor::cat(vec![x, maps], 1), shifts.next());
         for d in &self.down {
-            y = d.forward(y);
+            y = d.forward(y, None);
         }
         for r in &self.res {
-            y = r.forward(y);
+            y = r.forward(y, shifts.next());
         }
         for u in &self.up {
-            y = u.forward(y);
+            y = u.forward(y, shifts.next());
         }
         y
     }

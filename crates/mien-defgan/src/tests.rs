@@ -11,7 +11,7 @@ use mien_deform::au::{AuVector, AU_COUNT};
 use crate::data::TrainSet;
 use crate::file::{named_tensors, DefganFile, Error};
 use crate::model::{compose, Generator};
-use crate::net::{Critic, NetConfig};
+use crate::net::{Conditioning, Critic, NetConfig};
 use crate::train::{seeded, TrainConfig, Trainer};
 use crate::warp::{identity_grid, pixels_per_unit, warp};
 
@@ -228,6 +228,52 @@ fn supervised_warm_up_trains_the_generator_only() {
     let after = eval(&t);
     assert!(after < 0.7 * before, "paired L1 fell only from {before} to {after}");
     assert_eq!(values(t.critic.forward(probe).0), critic_before, "the warm-up must leave the critic alone");
+}
+
+#[test]
+fn film_conditioning_starts_as_ganimation_and_trains_its_shifts() {
+    let device = Device::flex();
+    let mut film = tiny_config();
+    assert_eq!(film.net.conditioning, Conditioning::Film, "film is the default");
+    let g = seeded(&device, 21, || Generator::new(&film.net, &device));
+    let shifts = |g: &Generator| -> Vec<f32> {
+        named_tensors(g).into_iter().filter(|(n, _, _)| n.contains(".film.")).flat_map(|(_, _, v)| v).collect()
+    };
+    // Stem, one residual block, two upsamplings, in both bodies: 17 × (8 + 32 + 16 + 8) × 2.
+    assert_eq!(shifts(&g).len(), AU_COUNT * 64 * 2);
+    assert!(shifts(&g).iter().all(|v| *v == 0.0), "AU shifts start at zero");
+
+    // The same weights read as an input-conditioned network (the file names
+    // every tensor; an `input` model reads all but the shifts) edit alike.
+    let mut input = film.clone();
+    input.net.conditioning = Conditioning::Input;
+    let info = TrainingInfo { pairs: 0, source: "test".into(), seconds: 0.0, expression: None };
+    let bytes = DefganFile::new(g.clone(), input, info.clone(), None).to_bytes().expect("serialise");
+    let ganimation = DefganFile::from_bytes(&bytes, Path::new("m.safetensors"), &device).expect("parse");
+    assert!(shifts(&ganimation.generator).is_empty());
+    let ours = DefganFile::new(g, film.clone(), info, None);
+    let mut rng = Rng::new(8);
+    let photo = Image::from_planar(32, 32, 1, random(&mut rng, 32 * 32, 0.0, 1.0)).expect("image");
+    let au = AuVector::from_expression("happy").expect("happy");
+    let (a, b) = (ours.edit(&photo.view(), &au).expect("edit"), ganimation.edit(&photo.view(), &au).expect("edit"));
+    assert_eq!(a, b, "zero shifts must leave GANimation's network unchanged");
+
+    // Training moves the shifts off zero.
+    film.critic_steps = 0;
+    film.weights.cycle = 0.0;
+    film.weights.paired_l1 = 10.0;
+    let mut t = Trainer::new(film, &device).expect("config");
+    for _ in 0..3 {
+        t.step(&synthetic_set(32, 2));
+    }
+    let moved = shifts(&t.generator).iter().filter(|v| v.abs() > 0.0).count();
+    assert!(moved > AU_COUNT, "only {moved} AU-shift weights moved in 3 steps");
+
+    // Model files from before the setting existed are GANimation's form.
+    let mut json = serde_json::to_value(NetConfig::new(64, 1)).expect("json");
+    json.as_object_mut().expect("object").remove("conditioning");
+    let old: NetConfig = serde_json::from_value(json).expect("old config");
+    assert_eq!(old.conditioning, Conditioning::Input);
 }
 
 #[test]

@@ -69,6 +69,11 @@ pub fn train(a: TrainArgs) -> Result<ExitCode> {
     config.net.res_blocks = g.res_blocks;
     config.net.critic_width = g.critic_width;
     config.net.max_flow = g.max_flow;
+    config.net.conditioning = if g.conditioning == "input" {
+        mien_defgan::net::Conditioning::Input
+    } else {
+        mien_defgan::net::Conditioning::Film
+    };
     config.steps = g.steps;
     config.batch_size = g.batch_size;
     config.critic_steps = g.critic_steps;
