@@ -257,6 +257,10 @@ pub struct GanArgs {
     /// L1 to the real target photo of each pair; 0 is the self-supervised setting.
     #[arg(long, default_value_t = 0.0)]
     pub w_paired: f64,
+    /// Weight the paired L1 per pixel by 1 + K·|target − source|/2, so that
+    /// what the expression changes counts more; 0 is the plain L1.
+    #[arg(long, default_value_t = 0.0, value_name = "K")]
+    pub w_paired_change: f64,
 }
 
 #[derive(Debug, Args)]

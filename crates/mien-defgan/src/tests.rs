@@ -277,6 +277,57 @@ fn film_conditioning_starts_as_ganimation_and_trains_its_shifts() {
 }
 
 #[test]
+fn same_seed_same_networks_whatever_draws_in_between() {
+    let device = Device::flex();
+    let a = Trainer::new(tiny_config(), &device).expect("config");
+    // Another network drawn from the shared generator in between, and used.
+    let other = Generator::new(&NetConfig::new(32, 1), &device);
+    assert!(!named_tensors(&other).is_empty());
+    let b = Trainer::new(tiny_config(), &device).expect("config");
+    assert!(
+        named_tensors(&a.generator) == named_tensors(&b.generator),
+        "generator init depends on draws after seeding"
+    );
+    let probe = Tensor::<4>::from_data(
+        TensorData::new(random(&mut Rng::new(2), 32 * 32, -1.0, 1.0), [1, 1, 32, 32]),
+        a.device(),
+    );
+    assert!(values(a.critic.forward(probe.clone()).1) == values(b.critic.forward(probe).1), "critic init differs");
+}
+
+#[test]
+fn paired_change_emphasis_weights_what_the_expression_moves() {
+    let set = synthetic_set(32, 2);
+    let mut config = tiny_config();
+    (config.critic_steps, config.weights.cycle, config.weights.paired_change) = (0, 0.0, 4.0);
+    let err = config.check().err().expect("an emphasis without the paired term is refused");
+    assert!(err.contains("--w-paired"), "{err}");
+    config.weights.paired_l1 = 10.0;
+    let device = Device::flex();
+    let mut plain = config.clone();
+    plain.weights.paired_change = 0.0;
+    let (plain, emphasised) =
+        (Trainer::new(plain, &device).expect("config"), Trainer::new(config, &device).expect("config"));
+    let (lp, le) = (plain.evaluate(&set, 9), emphasised.evaluate(&set, 9));
+    assert_eq!(lp.paired, le.paired, "the reported paired L1 stays the plain one");
+
+    // Brute force on the same batch: mean of |y − t|·(1 + 4·|t − x|/2).
+    let b = set.batch(&mut Rng::new(9), 4, true, false, emphasised.device());
+    let y = values(emphasised.generator.forward(b.x.clone(), b.au_y.clone()).output);
+    let (x, t) = (values(b.x), values(b.target));
+    let weighted =
+        y.iter().zip(&t).zip(&x).map(|((y, t), x)| ((y - t).abs() * (1.0 + 2.0 * (t - x).abs())) as f64).sum::<f64>()
+            / y.len() as f64;
+    let got = (le.total - lp.total) as f64 / 10.0 + lp.paired as f64;
+    assert!(
+        weighted > 1.2 * lp.paired as f64,
+        "the pairs change: the emphasis must weigh in ({weighted} vs {})",
+        lp.paired
+    );
+    assert!((got - weighted).abs() < 1e-4 * weighted.max(1.0), "weighted term {got}, brute force {weighted}");
+}
+
+#[test]
 fn checkpoints_resume_where_they_stopped() {
     let set = synthetic_set(32, 2);
     let mut config = tiny_config();

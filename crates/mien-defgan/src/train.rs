@@ -55,6 +55,12 @@ pub struct LossWeights {
     pub mask_tv: f64,
     /// L1 to the real target photo of the pair (0: self-supervised).
     pub paired_l1: f64,
+    /// Emphasis of the paired L1 on what the expression changes (ours): each
+    /// pixel's term is weighted by `1 + k·|target − source| / 2`, so pixels
+    /// that the pair's two photos agree on weigh 1 and those that change the
+    /// most weigh up to `1 + k`. 0 (the default) is the plain L1.
+    #[serde(default)]
+    pub paired_change: f64,
 }
 
 impl Default for LossWeights {
@@ -68,6 +74,7 @@ impl Default for LossWeights {
             mask_mean: 0.1,
             mask_tv: 1.0,
             paired_l1: 0.0,
+            paired_change: 0.0,
         }
     }
 }
@@ -133,6 +140,9 @@ impl TrainConfig {
                         set --w-paired, or give --critic-steps 1 or more"
                 .into());
         }
+        if self.weights.paired_change > 0.0 && self.weights.paired_l1 == 0.0 {
+            return Err("a paired-change emphasis needs the paired L1 term: set --w-paired > 0 too".into());
+        }
         if !(self.lr > 0.0 && self.lr.is_finite()) {
             return Err(format!("learning rate {} must be a finite number > 0", self.lr));
         }
@@ -154,6 +164,7 @@ impl TrainConfig {
             ("mask-mean", w.mask_mean),
             ("mask-tv", w.mask_tv),
             ("paired-l1", w.paired_l1),
+            ("paired-change", w.paired_change),
         ] {
             if !(v >= 0.0 && v.is_finite()) {
                 return Err(format!("loss weight {name} = {v} must be a finite number ≥ 0"));
@@ -248,14 +259,28 @@ fn mse(a: Tensor<2>, b: Tensor<2>) -> Tensor<1> {
     (a - b).powi_scalar(2).mean()
 }
 
-/// Runs `init` right after seeding `device`'s random generator, under a
+/// Builds a module right after seeding `device`'s random generator, under a
 /// process-wide lock: burn's generator is shared, so two threads creating
-/// networks at once would otherwise interleave their draws.
-pub fn seeded<T>(device: &Device, seed: u64, init: impl FnOnce() -> T) -> T {
+/// networks at once would otherwise interleave their draws. burn initialises
+/// parameters lazily, on first use, so every parameter is touched here, inside
+/// the lock: otherwise the draws would happen later, from whatever state the
+/// shared generator is in by then.
+pub fn seeded<M: Module>(device: &Device, seed: u64, init: impl FnOnce() -> M) -> M {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     device.seed(seed);
-    init()
+    let module = init();
+    module.visit(&mut Materialise);
+    module
+}
+
+/// Touches every parameter, which initialises a lazy one.
+struct Materialise;
+
+impl burn::module::ModuleVisitor for Materialise {
+    fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+        let _ = param.val();
+    }
 }
 
 /// What a checkpoint's `state.json` holds.
@@ -341,7 +366,16 @@ impl Trainer {
         let paired = mean_abs(edit.output.clone() - b.target.clone());
         let mut total = regularisers(&edit, px, w);
         if w.paired_l1 > 0.0 {
-            total = total + paired.clone().mul_scalar(w.paired_l1);
+            let term = if w.paired_change > 0.0 {
+                // A weighted median: the change-weighted L1 leans towards the
+                // takes that show the expression, where the plain L1 settles
+                // on the median take (often a faint one).
+                let emphasis = (b.target.clone() - b.x.clone()).abs().mul_scalar(w.paired_change / 2.0).add_scalar(1.0);
+                ((edit.output.clone() - b.target.clone()).abs() * emphasis).mean()
+            } else {
+                paired.clone()
+            };
+            total = total + term.mul_scalar(w.paired_l1);
         }
         let (mut adversarial, mut au) = (0.0, 0.0);
         // Without critic steps (the supervised warm-up) there is no critic

@@ -83,6 +83,7 @@ pub fn train(a: TrainArgs) -> Result<ExitCode> {
     let w = &mut config.weights;
     (w.gp, w.au, w.cycle, w.flow_tv, w.flow_magnitude) = (g.w_gp, g.w_au, g.w_cycle, g.w_flow_tv, g.w_flow_mag);
     (w.mask_mean, w.mask_tv, w.paired_l1) = (g.w_mask, g.w_mask_tv, g.w_paired);
+    w.paired_change = g.w_paired_change;
     config.check().map_err(|e| anyhow::anyhow!("defgan settings: {e}"))?;
     let alignment = aligned_template(&a.data, groups.iter().map(|e| e.name.as_str()))?;
 
