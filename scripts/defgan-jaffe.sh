@@ -5,9 +5,9 @@
 # regression, pixel-based synthesis and the fast deform model trained on the
 # same nine subjects. CPU training takes a long while: STEPS (default 2000)
 # and CRITIC_STEPS (default 2, as in the recorded run) set the adversarial
-# runs' length; the paired model first runs WARMUP (default 6000) supervised
+# runs' length; the paired model first runs WARMUP (default 4000) supervised
 # steps (--critic-steps 0, augmented pairs), then adversarial ones (with the
-# paired term) up to WARMUP + STEPS.
+# paired term, ADV steps, default ADV_DEFAULT) up to WARMUP + ADV.
 # Usage: scripts/defgan-jaffe.sh OUT_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,8 @@ jaffe=${JAFFE:-../shared/data/jaffe}
 steps=${STEPS:-2000}
 critic=${CRITIC_STEPS:-2}
 subject=${SUBJECT:-KA}
-warmup=${WARMUP:-6000}
+warmup=${WARMUP:-4000}
+adv=${ADV:-ADV_DEFAULT}
 cargo build --release -p mien-cli --features defgan
 mien=target/release/mien
 mkdir -p "$out"
@@ -35,7 +36,7 @@ resume() { [ -f "$out/$1.safetensors.ckpt/state.json" ] && echo --resume || true
 common=(--model defgan --data "$out/aligned" --size 64 --w-paired 100 --augment --checkpoint-every 250)
 "$mien" train "${common[@]}" --steps "$warmup" --critic-steps 0 --w-cycle 0 --lr 5e-4 \
   $(resume defgan-paired) -o "$out/defgan-paired.safetensors"
-"$mien" train "${common[@]}" --steps $((warmup + steps)) --critic-steps "$critic" \
+"$mien" train "${common[@]}" --steps $((warmup + adv)) --critic-steps "$critic" \
   --resume -o "$out/defgan-paired.safetensors"
 for e in happy surprise sad angry disgust fear; do
   "$mien" eval --data "$out/aligned/$e" -m "$out/mr-$e.safetensors" -m "$out/pix-$e.safetensors" \

@@ -72,7 +72,11 @@ fn defgan_trains_resumes_edits_and_evaluates() {
     assert!(msg.contains("resuming at step 2") && msg.contains("trained defgan for 3 steps"), "{msg}");
     let err = train(&["--steps", "4", "--resume", "--gen-width", "8"], 2);
     assert!(err.contains("network shapes"), "{err}");
+    let err = train(&["--steps", "4", "--resume", "--conditioning", "input"], 2);
+    assert!(err.contains("network shapes"), "a film checkpoint does not resume as input-only: {err}");
     for (flag, value, needle) in [
+        ("--w-paired-change", "3", "--w-paired"),
+        ("--conditioning", "late", "invalid value"),
         ("--device", "tpu", "unknown device"),
         ("--batch-size", "0", "batch size"),
         ("--w-cycle", "nan", "cycle"),
