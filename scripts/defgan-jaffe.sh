@@ -7,7 +7,7 @@
 # and CRITIC_STEPS (default 2, as in the recorded run) set the adversarial
 # runs' length; the paired model first runs WARMUP (default 4000) supervised
 # steps (--critic-steps 0, augmented pairs), then adversarial ones (with the
-# paired term, ADV steps, default ADV_DEFAULT) up to WARMUP + ADV.
+# paired term, ADV steps, default 1000) up to WARMUP + ADV.
 # Usage: scripts/defgan-jaffe.sh OUT_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ steps=${STEPS:-2000}
 critic=${CRITIC_STEPS:-2}
 subject=${SUBJECT:-KA}
 warmup=${WARMUP:-4000}
-adv=${ADV:-ADV_DEFAULT}
+adv=${ADV:-1000}
 cargo build --release -p mien-cli --features defgan
 mien=target/release/mien
 mkdir -p "$out"
