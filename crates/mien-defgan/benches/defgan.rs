@@ -27,6 +27,13 @@ fn inference(c: &mut Criterion) {
         &device,
     );
     c.bench_function("defgan_infer_128_rgb", |b| b.iter(|| g.forward(x.clone(), au.clone()).output.into_data()));
+    // GANimation's input-only conditioning, to price the AU shifts.
+    let mut input_only = cfg.clone();
+    input_only.conditioning = mien_defgan::net::Conditioning::Input;
+    let g = Generator::new(&input_only, &device);
+    c.bench_function("defgan_infer_128_rgb_input_only", |b| {
+        b.iter(|| g.forward(x.clone(), au.clone()).output.into_data())
+    });
 }
 
 fn set(size: usize) -> TrainSet {
