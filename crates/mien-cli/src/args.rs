@@ -114,6 +114,14 @@ pub enum NormalizeArg {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ConditioningArg {
+    /// The input maps and a per-channel shift after the norms (ours).
+    Film,
+    /// The input maps only (GANimation's).
+    Input,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputModeArg {
     /// Invert the input's normalisation, clamp to 0..255.
     Clip,
@@ -231,8 +239,8 @@ pub struct GanArgs {
     pub max_flow: f64,
     /// Where the AU vector enters the generators: `film` (the input and a
     /// per-channel shift after the norms) or `input` (GANimation's: the input only).
-    #[arg(long, default_value = "film", value_parser = ["film", "input"])]
-    pub conditioning: String,
+    #[arg(long, value_enum, default_value = "film")]
+    pub conditioning: ConditioningArg,
     /// Gradient-penalty weight.
     #[arg(long, default_value_t = 10.0)]
     pub w_gp: f64,

@@ -5,6 +5,7 @@ use burn::prelude::*;
 use criterion::{criterion_group, criterion_main, Criterion};
 use mien_core::synthetic::{smooth_image, Rng};
 use mien_defgan::data::TrainSet;
+use mien_defgan::net::Conditioning;
 use mien_defgan::train::{TrainConfig, Trainer};
 use mien_defgan::{Generator, NetConfig};
 use mien_deform::au::AuVector;
@@ -26,14 +27,13 @@ fn inference(c: &mut Criterion) {
         TensorData::new(AuVector::from_expression("happy").unwrap().0.to_vec(), [1, 17]),
         &device,
     );
-    c.bench_function("defgan_infer_128_rgb", |b| b.iter(|| g.forward(x.clone(), au.clone()).output.into_data()));
-    // GANimation's input-only conditioning, to price the AU shifts.
-    let mut input_only = cfg.clone();
-    input_only.conditioning = mien_defgan::net::Conditioning::Input;
-    let g = Generator::new(&input_only, &device);
-    c.bench_function("defgan_infer_128_rgb_input_only", |b| {
-        b.iter(|| g.forward(x.clone(), au.clone()).output.into_data())
-    });
+    // The default (film) and GANimation's input-only conditioning, to price the AU shifts.
+    for (name, conditioning) in [("", Conditioning::Film), ("_input_only", Conditioning::Input)] {
+        let g = Generator::new(&NetConfig { conditioning, ..cfg.clone() }, &device);
+        c.bench_function(&format!("defgan_infer_128_rgb{name}"), |b| {
+            b.iter(|| g.forward(x.clone(), au.clone()).output.into_data())
+        });
+    }
 }
 
 fn set(size: usize) -> TrainSet {

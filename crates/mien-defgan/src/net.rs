@@ -8,7 +8,7 @@
 //!   AU vector broadcast to constant maps; with [`Conditioning::Film`] (the
 //!   default, ours) the AU vector also shifts the normalised features of
 //!   every stage, because an instance norm right after the first conv
-//!   removes what constant maps add everywhere but at the border.
+//!   cancels most of what constant maps add.
 //! - [`MotionNet`]: the body and a conv 7×7 head giving a 2-channel flow,
 //!   `max_flow · tanh(·)`, in `grid_sample` grid units.
 //! - [`TextureNet`]: the body and two conv 7×7 heads: a colour image
@@ -54,10 +54,10 @@ pub struct NetConfig {
 /// the input image, and nothing else. Its first convolution is followed by
 /// an instance norm, which subtracts every channel's spatial mean: a constant
 /// map adds the same value to every pixel of a channel away from the
-/// zero-padded border, so the norm removes it there, and the condition reaches
-/// the middle of the face (the mouth, the brows) only through the few border
-/// pixels and the receptive field of the layers after them. Trained on all
-/// six expressions, such a network drifts to an average edit.
+/// zero-padded border, so the norm cancels it there but for the border's share
+/// of the mean, and the condition reaches the middle of the face (the mouth,
+/// the brows) attenuated, as a uniform offset, and through the border pixels
+/// and the receptive field of the layers after them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Conditioning {
@@ -109,18 +109,22 @@ impl NetConfig {
             // Transposed convs: every input pixel scatters a k×k patch.
             + conv(s * s / 16, 4 * w, 2 * w, 4)
             + conv(s * s / 4, 2 * w, w, 4)
-            + self.film_shifts() as u64;
+            + (AU_COUNT * self.film_channels().iter().sum::<usize>()) as u64;
         let motion_head = conv(s * s, w, 2, 7);
         let texture_heads = conv(s * s, w, self.channels as u64 + 1, 7);
         2 * body + motion_head + texture_heads
     }
 
-    /// Parameters (= multiply–accumulates per image) of one body's AU shifts:
-    /// 17 × channels for the stem, each residual block and each upsampling.
-    fn film_shifts(&self) -> usize {
+    /// Channels of the stages a body's AU shifts feed, in forward order (the
+    /// stem, each residual block, both upsamplings); empty for
+    /// [`Conditioning::Input`]. Each shift is a 17 × channels matrix.
+    fn film_channels(&self) -> Vec<usize> {
+        let w = self.gen_width;
         match self.conditioning {
-            Conditioning::Input => 0,
-            Conditioning::Film => AU_COUNT * self.gen_width * (1 + 4 * self.res_blocks + 2 + 1),
+            Conditioning::Input => Vec::new(),
+            Conditioning::Film => {
+                std::iter::once(w).chain(std::iter::repeat_n(4 * w, self.res_blocks)).chain([2 * w, w]).collect()
+            }
         }
     }
 
@@ -251,16 +255,11 @@ impl Body {
             .collect();
         let res = (0..cfg.res_blocks).map(|_| ResBlock::new(w * 4, device)).collect();
         let up = (0..2).map(|i| UpNormRelu::new(w << (2 - i), w << (1 - i), device)).collect();
-        let film = match cfg.conditioning {
-            Conditioning::Input => Vec::new(),
-            Conditioning::Film => std::iter::once(w)
-                .chain(std::iter::repeat_n(w * 4, cfg.res_blocks))
-                .chain([w * 2, w])
-                .map(|c| {
-                    LinearConfig::new(AU_COUNT, c).with_bias(false).with_initializer(Initializer::Zeros).init(device)
-                })
-                .collect(),
-        };
+        let film = cfg
+            .film_channels()
+            .into_iter()
+            .map(|c| LinearConfig::new(AU_COUNT, c).with_bias(false).with_initializer(Initializer::Zeros).init(device))
+            .collect();
         Self { stem, down, res, up, film }
     }
 

@@ -263,8 +263,9 @@ fn film_conditioning_starts_as_ganimation_and_trains_its_shifts() {
     film.weights.cycle = 0.0;
     film.weights.paired_l1 = 10.0;
     let mut t = Trainer::new(film, &device).expect("config");
+    let set = synthetic_set(32, 2);
     for _ in 0..3 {
-        t.step(&synthetic_set(32, 2));
+        t.step(&set);
     }
     let moved = shifts(&t.generator).iter().filter(|v| v.abs() > 0.0).count();
     assert!(moved > AU_COUNT, "only {moved} AU-shift weights moved in 3 steps");

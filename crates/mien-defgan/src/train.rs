@@ -363,7 +363,8 @@ impl Trainer {
         let w = &c.weights;
         let px = pixels_per_unit(c.net.size);
         let edit = self.generator.forward(b.x.clone(), b.au_y.clone());
-        let paired = mean_abs(edit.output.clone() - b.target.clone());
+        let error = (edit.output.clone() - b.target.clone()).abs();
+        let paired = error.clone().mean();
         let mut total = regularisers(&edit, px, w);
         if w.paired_l1 > 0.0 {
             let term = if w.paired_change > 0.0 {
@@ -371,7 +372,7 @@ impl Trainer {
                 // takes that show the expression, where the plain L1 settles
                 // on the median take (often a faint one).
                 let emphasis = (b.target.clone() - b.x.clone()).abs().mul_scalar(w.paired_change / 2.0).add_scalar(1.0);
-                ((edit.output.clone() - b.target.clone()).abs() * emphasis).mean()
+                (error * emphasis).mean()
             } else {
                 paired.clone()
             };

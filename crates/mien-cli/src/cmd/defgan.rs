@@ -26,8 +26,11 @@ pub fn train(a: TrainArgs) -> Result<ExitCode> {
     use mien_core::model_file::TrainingInfo;
     use mien_core::normalize::Normalize;
     use mien_defgan::data::TrainSet;
+    use mien_defgan::net::Conditioning;
     use mien_defgan::train::{checkpoint_dir, has_checkpoint, TrainConfig, Trainer};
     use mien_defgan::DefganFile;
+
+    use crate::args::ConditioningArg;
 
     use super::check_writable_file;
     use super::train::aligned_template;
@@ -69,10 +72,9 @@ pub fn train(a: TrainArgs) -> Result<ExitCode> {
     config.net.res_blocks = g.res_blocks;
     config.net.critic_width = g.critic_width;
     config.net.max_flow = g.max_flow;
-    config.net.conditioning = if g.conditioning == "input" {
-        mien_defgan::net::Conditioning::Input
-    } else {
-        mien_defgan::net::Conditioning::Film
+    config.net.conditioning = match g.conditioning {
+        ConditioningArg::Film => Conditioning::Film,
+        ConditioningArg::Input => Conditioning::Input,
     };
     config.steps = g.steps;
     config.batch_size = g.batch_size;
