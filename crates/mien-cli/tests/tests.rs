@@ -3,6 +3,7 @@
 
 mod defgan;
 mod face;
+mod golden;
 mod interop;
 mod serve;
 mod util;

@@ -28,6 +28,11 @@ impl Fixture {
         Self { dir }
     }
 
+    /// An empty temporary folder.
+    pub fn empty() -> Self {
+        Self { dir: tempfile::tempdir().unwrap() }
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
