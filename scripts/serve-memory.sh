@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-target/release/mien}
-photo=crates/mien-cli/samples/astronaut.png
+photo=crates/mien/samples/astronaut.png
 log=$(mktemp)
 "$bin" serve --addr 127.0.0.1:0 >"$log" 2>&1 &
 pid=$!

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the built-in models (crates/mien-cli/models/*.safetensors):
+# Regenerates the built-in models (crates/mien/models/*.safetensors):
 # aligns all of JAFFE (every neutral take × every expression take, no test
 # split) and trains masked regression (r = 3) and the pixel model for each of
 # the six expressions. The built-in models shrink towards the identity map
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 jaffe=${JAFFE:-../shared/data/jaffe}
 work=${WORK:-target/builtin-data}
-out=crates/mien-cli/models
+out=crates/mien/models
 # A binary without built-in models bootstraps them.
 cargo build --release -p mien-cli --no-default-features
 mien=target/release/mien

@@ -8,7 +8,7 @@ mod interop;
 mod serve;
 mod util;
 
-use mien_core::image::Image;
+use mien::core::image::Image;
 use util::{run_expect, Fixture};
 
 fn train(fx: &Fixture, extra: &[&str]) -> String {
@@ -36,7 +36,7 @@ fn train_apply_eval_info_round_trip() {
         fx.dir.path(),
         0,
     );
-    let strip = mien_core::image::load(&fx.path("sbs/img_0.png"), Default::default()).unwrap();
+    let strip = mien::core::image::load(&fx.path("sbs/img_0.png"), Default::default()).unwrap();
     assert_eq!((strip.width(), strip.height()), (48, 24));
 
     let out = util::mien()
@@ -53,7 +53,7 @@ fn train_apply_eval_info_round_trip() {
     );
     let csv = std::fs::read_to_string(fx.path("eval.csv")).unwrap();
     assert!(util::csv_mse(&csv, "m") < util::csv_mse(&csv, "identity") * 0.1, "{csv}");
-    let grid = mien_core::image::load(&fx.path("grid.png"), Default::default()).unwrap();
+    let grid = mien::core::image::load(&fx.path("grid.png"), Default::default()).unwrap();
     assert_eq!((grid.width(), grid.height()), (24 * 5, 24 * 4));
 
     let out = util::mien().args(["info", "m.safetensors"]).current_dir(fx.dir.path()).output().unwrap();
@@ -67,7 +67,7 @@ fn demo_runs_end_to_end() {
     let err = run_expect(&["demo", "-o", "demo"], fx.dir.path(), 0);
     assert!(err.contains("demo finished"), "{err}");
     for name in ["astronaut", "solvay_1927", "chelsea"] {
-        let grid = mien_core::image::load(&fx.path(&format!("demo/{name}-grid.png")), Default::default()).unwrap();
+        let grid = mien::core::image::load(&fx.path(&format!("demo/{name}-grid.png")), Default::default()).unwrap();
         assert_eq!(grid.height(), 320, "{name}");
     }
     assert!(err.contains("solvay_1927: 29 face(s)"), "{err}");

@@ -14,13 +14,40 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use mien_core::image::{self, DecodeLimits, Image};
-use mien_core::labels::{self, Labelled, LabelledPair, PairMode, EXPRESSIONS};
-use mien_face::align::{align_face, Template};
+use mien::core::image::{self, DecodeLimits, Image};
+use mien::core::labels::{self, Labelled, LabelledPair, PairMode, EXPRESSIONS};
+use mien::face::align::{align_face, Template};
+use mien::faces::detect_options;
+use mien::FaceFinder;
 use rayon::prelude::*;
 
-use super::faces::{detect_options, FaceFinder};
-use crate::args::AlignArgs;
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Folder of JAFFE photos (names SUBJ.EXn.idx.ext).
+    #[arg(long, value_name = "DIR")]
+    pub jaffe: Option<PathBuf>,
+    /// CSV of `subject,expression,path` (expression `neutral` for the source photos).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+    /// Target expression (happy, surprise, sad, angry, disgust, fear) or `all` (one dataset per expression).
+    #[arg(long, default_value = "all")]
+    pub expression: String,
+    /// Crop size in pixels.
+    #[arg(long, default_value_t = 128)]
+    pub size: usize,
+    /// Subjects for the test split, comma-separated (e.g. KA,KL).
+    #[arg(long, value_name = "LIST")]
+    pub test_subjects: Option<String>,
+    /// Fraction of subjects for the test split (chosen evenly from the sorted list).
+    #[arg(long, value_name = "F")]
+    pub test_fraction: Option<f64>,
+    /// Pair every neutral take with every expression take (default: the first neutral take only).
+    #[arg(long = "pairs-all")]
+    pub pairs_all: bool,
+    /// Output folder (must not exist or be empty).
+    #[arg(short = 'o', long)]
+    pub output: PathBuf,
+}
 
 /// Checked settings.
 struct Align {
@@ -33,7 +60,7 @@ struct Align {
 }
 
 impl Align {
-    fn from_args(a: AlignArgs) -> Result<Self> {
+    fn from_args(a: Args) -> Result<Self> {
         let labels = match (&a.jaffe, &a.csv) {
             (Some(d), None) => labels::jaffe_labels(d).with_context(|| format!("--jaffe {}", d.display()))?,
             (None, Some(c)) => labels::csv_labels(c).with_context(|| format!("--csv {}", c.display()))?,
@@ -76,7 +103,7 @@ impl Align {
     }
 }
 
-pub fn run(a: AlignArgs) -> Result<ExitCode> {
+pub fn run(a: Args) -> Result<ExitCode> {
     let start = Instant::now();
     let s = Align::from_args(a)?;
     let per_expr: Vec<(String, Vec<LabelledPair>)> =
@@ -89,7 +116,7 @@ pub fn run(a: AlignArgs) -> Result<ExitCode> {
         .map(|path| {
             let crop = (|| -> Result<Result<Image<u8>, String>> {
                 let img = image::load(path, DecodeLimits::default())?;
-                let (faces, _) = finder.find(&img, &detect_options(&img, None))?;
+                let (faces, _) = finder.find(&img, &detect_options(None))?;
                 Ok(match faces.first() {
                     Some(f) => Ok(align_face(&img, &f.landmarks, &s.template)?.crop),
                     None => Err("no face found".to_string()),

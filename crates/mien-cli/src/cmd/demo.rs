@@ -8,49 +8,59 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use mien_core::image::{self, DecodeLimits, Image};
-use mien_core::labels::EXPRESSIONS;
+use mien::core::image::{self, DecodeLimits, Image};
+use mien::core::labels::EXPRESSIONS;
+use mien::registry::ModelCache;
+use mien::samples::SAMPLES;
+use mien::{Editor, FaceFinder, Timings};
 
-use super::apply::side_by_side;
-use super::check_writable_dir;
-use super::edit::{Editor, FaceChoice, Timings};
-use super::faces::FaceFinder;
-use crate::args::DemoArgs;
+use crate::common::{check_writable_dir, hint};
 
-/// (name, bytes, detect faces?)
-pub(super) const SAMPLES: [(&str, &[u8], bool); 3] = [
-    ("astronaut", include_bytes!("../../samples/astronaut.png"), true),
-    ("solvay_1927", include_bytes!("../../samples/solvay_1927.png"), true),
-    ("chelsea", include_bytes!("../../samples/chelsea.png"), false),
-];
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Folder for the demo's outputs (default: ./mien-demo).
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+    /// Built-in model kind to show (masked or pixel) or a model file.
+    #[arg(short = 'm', long)]
+    pub model: Option<String>,
+}
 
 /// Grid tiles are scaled to this height.
 const TILE_HEIGHT: usize = 320;
 
-pub fn run(a: DemoArgs) -> Result<ExitCode> {
+pub fn run(a: Args) -> Result<ExitCode> {
     let start = Instant::now();
     let dir = a.output.unwrap_or_else(|| PathBuf::from("mien-demo"));
     check_writable_dir(&dir).context("-o")?;
-    let model = a.model.as_deref().unwrap_or("masked");
+    let model = a.model.as_deref().unwrap_or(mien::registry::builtin::DEFAULT);
+    let models = ModelCache::new();
     let editors: Vec<(&str, Editor)> = EXPRESSIONS
         .iter()
-        .map(|(e, _)| Ok((*e, Editor::new(model, e, 1.0, FaceChoice::All, None)?)))
+        .map(|(e, _)| {
+            let m = models.get(model, e).with_context(|| format!("-m {model}"))?;
+            Ok((*e, Editor::new(m, e)?))
+        })
         .collect::<Result<_>>()?;
     let finder = FaceFinder::new()?;
-    for (name, bytes, detect) in SAMPLES {
+    for sample in SAMPLES {
+        let (name, detect) = (sample.name, sample.has_faces);
         let t0 = Instant::now();
-        let photo = image::decode(bytes, Path::new(name), DecodeLimits::default())?;
+        let photo = image::decode(sample.png, Path::new(name), DecodeLimits::default())?;
         let mut tiles = vec![tile(&photo)];
         let mut t = Timings::default();
         // Faces are found once per photo and edited with every expression's model.
-        let found =
-            if detect { Some(editors[0].1.find_faces(&finder, &photo, Path::new(name), &mut t)?) } else { None };
+        let found = if detect {
+            Some(editors[0].1.find_faces(&finder, &photo, &mut t).map_err(|e| hint(e, Path::new(name)))?.0)
+        } else {
+            None
+        };
         let faces = found.as_ref().map_or(0, Vec::len);
         for (expr, editor) in &editors {
             let out = if let Some(found) = &found {
-                editor.edit_faces(&photo, found.clone(), Path::new(name), &mut t)?.image
+                editor.edit_faces(&photo, found, &mut t)?.image
             } else {
-                editor.edit_crop(&photo, Path::new(name))?.to_u8()
+                editor.edit_crop(&photo)?.to_u8()
             };
             if *expr == "happy" {
                 image::save_png(&out, &dir.join(format!("{name}-happy.png")))?;
@@ -59,7 +69,7 @@ pub fn run(a: DemoArgs) -> Result<ExitCode> {
         }
         let refs: Vec<&Image<u8>> = tiles.iter().collect();
         let grid = dir.join(format!("{name}-grid.png"));
-        image::save_png(&side_by_side(&refs), &grid)?;
+        image::save_png(&mien::compose::side_by_side(&refs), &grid)?;
         let what = if detect { format!("{faces} face(s)") } else { "whole image as the face (--no-detect)".into() };
         eprintln!(
             "{name}: {what}, 6 expressions in {:.0} ms → {} (original, {})",

@@ -1,368 +1,181 @@
-//! `mien edit`: change the expression of every face in photos.
-//!
-//! Per face: detect, place 68 landmarks, warp the face onto the model's
-//! alignment template, run the model on the crop, blend input and output by
-//! `--intensity` in the aligned frame, and paste the change back into the
-//! full-resolution photo under a feathered face-shaped mask. Everything is
-//! computed before the first file is written; a photo without a face stops
-//! the run with exit code 1 and writes nothing.
+//! `mien edit`: change the expression of every face in photos (the library's
+//! [`mien::Editor`]). Everything is computed before the first file is
+//! written; a photo without a face stops the run with exit code 1 and writes
+//! nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use mien_core::image::{self, DecodeLimits, Image, ImageRef};
-use mien_core::model_file::ModelMeta;
-use mien_core::normalize::OutputMode;
-use mien_core::pipeline::{self, ApplyOptions};
-use mien_deform::AuVector;
-use mien_face::align::{align_face, landmarks_to_crop, paste_back, Template};
+use mien::core::image::{self, DecodeLimits, Image};
+use mien::deform::AuVector;
+use mien::face::align::{landmarks_to_crop, Template};
+use mien::{Edited, Editor, FaceChoice, FaceFinder, Found, Timings};
 
-use super::builtin::{self, EditModel};
-use super::check_writable_dir;
-use super::faces::{detect_options, FaceFinder, Found, NoFace};
-use crate::args::EditArgs;
+use crate::common::{check_writable_dir, hint};
+use crate::values;
 
-/// Which faces to edit.
-#[derive(Clone, Copy, Debug)]
-pub enum FaceChoice {
-    All,
-    Nth(usize),
-}
-
-/// Checked settings shared with `demo`.
-#[derive(Clone)]
-pub struct Editor {
-    pub model: EditModel,
-    /// The deformation model's target at intensity 1 (its expression's prototype, or `--au`).
-    pub au: Option<AuVector>,
-    pub template: Template,
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Photos to edit.
+    #[arg(required = true)]
+    pub photos: Vec<PathBuf>,
+    /// Target expression: happy, surprise, sad, angry, disgust, fear.
+    #[arg(short = 'e', long, default_value = "happy")]
+    pub expression: String,
+    /// How far to go: 0 returns the photo, 1 the model's full output (for -m deform: scales the AU vector).
+    #[arg(long, default_value_t = 1.0)]
     pub intensity: f32,
-    pub faces: FaceChoice,
+    /// Action Unit intensities instead of an expression (-m deform), e.g. AU12=0.8,AU6=0.5.
+    #[arg(long, value_name = "LIST", value_parser = values::au_list)]
+    pub au: Option<AuVector>,
+    /// Write a strip of the edit at these intensities side by side, e.g. 0,0.25,0.5,0.75,1 (one photo).
+    #[arg(long, value_name = "LIST", value_parser = values::intensities)]
+    pub sweep: Option<std::vec::Vec<f32>>,
+    /// A built-in model (`masked`, `pixel`) or a model file.
+    #[arg(short = 'm', long, default_value = mien::registry::builtin::DEFAULT)]
+    pub model: String,
+    /// Which faces: `all`, or the N-th largest (1-based).
+    #[arg(long, default_value = "all", value_parser = values::face_choice)]
+    pub face: FaceChoice,
+    /// Treat each photo as an already aligned face crop (sketches, paintings, animals).
+    #[arg(long)]
+    pub no_detect: bool,
+    /// Smallest face searched for, in pixels (default 40; down to 24 finds smaller faces, more slowly).
+    #[arg(long, value_name = "PX")]
     pub min_face: Option<usize>,
+    /// Output file (one photo) or folder (several).
+    #[arg(short = 'o', long)]
+    pub output: PathBuf,
+    /// Also write detection boxes, landmarks and aligned crops here.
+    #[arg(long, value_name = "DIR")]
+    pub debug_dir: Option<PathBuf>,
+    /// Print a timing breakdown.
+    #[arg(long)]
+    pub timings: bool,
 }
 
-/// Time spent per stage, summed over photos.
-#[derive(Default, Debug)]
-pub struct Timings {
-    pub decode: Duration,
-    pub detect: Duration,
-    pub landmarks: Duration,
-    pub align: Duration,
-    pub synthesise: Duration,
-    pub paste: Duration,
-    pub encode: Duration,
+/// Checked settings.
+struct Edit {
+    editor: Editor,
+    photos: Vec<PathBuf>,
+    sweep: Option<Vec<f32>>,
+    no_detect: bool,
+    targets: Vec<PathBuf>,
+    output: PathBuf,
+    debug_dir: Option<PathBuf>,
+    timings: bool,
 }
 
-/// One edited photo and what was found in it.
-pub struct Edited {
-    pub image: Image<u8>,
-    pub faces: Vec<Found>,
-    pub crops: Vec<(Image<u8>, Image<u8>)>,
-    /// Motion-only crops of a deformation model, one per face.
-    pub deformed: Vec<Image<u8>>,
-}
-
-impl Editor {
-    /// Loads the model (built-in name or file) and checks the settings.
-    pub fn new(
-        model: &str,
-        expression: &str,
-        intensity: f32,
-        faces: FaceChoice,
-        min_face: Option<usize>,
-    ) -> Result<Self> {
-        anyhow::ensure!(
-            (0.0..=1.0).contains(&intensity),
-            "--intensity {intensity}: must be between 0 (unchanged) and 1 (full expression)"
-        );
-        let model = builtin::resolve(model, expression)?;
-        let au = if model.takes_au() {
-            builtin::check_expression(expression)?;
-            Some(AuVector::from_expression(expression)?)
+impl Edit {
+    fn from_args(a: Args) -> Result<Self> {
+        crate::common::check_min_face(a.min_face)?;
+        let mut editor = crate::common::editor(&a.model, &a.expression)?
+            .intensity(a.intensity)
+            .context("--intensity")?
+            .faces(a.face)
+            .min_face(a.min_face);
+        if let Some(au) = a.au {
+            editor = editor.with_au(au).map_err(|e| match e {
+                mien::Error::NotAuModel => anyhow::anyhow!(
+                    "--au needs a model conditioned on Action Units: use -m deform (or a defgan model file)"
+                ),
+                e => anyhow::Error::new(e).context("--au"),
+            })?;
+        }
+        if a.sweep.is_some() {
+            anyhow::ensure!(a.photos.len() == 1, "--sweep writes one strip: give one photo");
+        }
+        let single = a.photos.len() == 1;
+        let targets: Vec<PathBuf> = if single && a.output.extension().is_some() {
+            let ext = a.output.extension().unwrap_or_default().to_string_lossy().to_lowercase();
+            anyhow::ensure!(ext == "png", "-o {}: mien writes PNG; name the output .png", a.output.display());
+            crate::common::check_writable_file(&a.output, "-o")?;
+            vec![a.output.clone()]
         } else {
-            None
+            check_writable_dir(&a.output).context("-o")?;
+            a.photos
+                .iter()
+                .map(|p| a.output.join(format!("{}.png", p.file_stem().unwrap_or_default().to_string_lossy())))
+                .collect()
         };
-        let meta = model.meta();
-        let template = match &meta.alignment {
-            Some(j) => Template::from_json(j).context("the model's alignment template")?,
-            None => Template::canonical(meta.width),
-        };
-        Ok(Self { model, au, template, intensity, faces, min_face })
-    }
-
-    /// Targets an Action Unit vector instead of the expression's prototype (deformation models only).
-    pub fn with_au(mut self, au: AuVector) -> Result<Self> {
-        anyhow::ensure!(
-            self.model.takes_au(),
-            "--au needs a model conditioned on Action Units: use -m deform (or a defgan model file)"
-        );
-        self.au = Some(au);
-        Ok(self)
-    }
-
-    /// Stored parameters of the model.
-    pub fn parameter_count(&self) -> usize {
-        self.model.parameter_count()
-    }
-
-    /// The same editor at another intensity.
-    pub fn at_intensity(&self, intensity: f32) -> Self {
-        Self { intensity, ..self.clone() }
-    }
-
-    /// Edits one decoded photo: finds its faces, then edits them.
-    pub fn edit(&self, finder: &FaceFinder, img: &Image<u8>, path: &Path, t: &mut Timings) -> Result<Edited> {
-        let faces = self.find_faces(finder, img, path, t)?;
-        self.edit_faces(img, faces, path, t)
-    }
-
-    /// The faces to edit, with landmarks; [`NoFace`] when there are none.
-    pub fn find_faces(&self, finder: &FaceFinder, img: &Image<u8>, path: &Path, t: &mut Timings) -> Result<Vec<Found>> {
-        let start = Instant::now();
-        let (boxes, skipped) = finder.detect(img, &detect_options(img, self.min_face))?;
-        t.detect += start.elapsed();
-        if skipped > 0 {
-            eprintln!("{}: skipped {skipped} face(s) smaller than the minimum size (--min-face)", path.display());
+        if let Some(d) = &a.debug_dir {
+            check_writable_dir(d).context("--debug-dir")?;
         }
-        if boxes.is_empty() {
-            return Err(NoFace(format!(
-                "{}: no face found; for an already aligned crop use --no-detect, for small faces lower --min-face",
-                path.display()
-            ))
-            .into());
-        }
-        let boxes = match self.faces {
-            FaceChoice::All => boxes,
-            FaceChoice::Nth(n) => {
-                let count = boxes.len();
-                vec![boxes.into_iter().nth(n - 1).ok_or_else(|| {
-                    anyhow::anyhow!("{}: --face {n} asked for, but only {count} face(s) found", path.display())
-                })?]
-            }
-        };
-        let start = Instant::now();
-        let faces = finder.landmarks(img, boxes)?;
-        t.landmarks += start.elapsed();
-        Ok(faces)
-    }
-
-    /// Edits the given faces of a photo at the editor's intensity.
-    pub fn edit_faces(&self, img: &Image<u8>, faces: Vec<Found>, path: &Path, t: &mut Timings) -> Result<Edited> {
-        self.edit_faces_at(img, &faces, path, self.intensity, t)
-    }
-
-    /// Edits the given faces of a photo at `intensity` (0..=1): align each
-    /// face, run the model, paste the change back. `mien serve` calls this
-    /// with a per-request intensity.
-    pub fn edit_faces_at(
-        &self,
-        img: &Image<u8>,
-        faces: &[Found],
-        path: &Path,
-        intensity: f32,
-        t: &mut Timings,
-    ) -> Result<Edited> {
-        let mut out = img.clone();
-        let mut crops = Vec::new();
-        let mut deformed_crops = Vec::new();
-        for f in faces {
-            let start = Instant::now();
-            let aligned = align_face(img, &f.landmarks, &self.template)?;
-            t.align += start.elapsed();
-            let start = Instant::now();
-            let (edited, deformed) = self.edit_crop_at(&aligned.crop, path, intensity)?;
-            t.synthesise += start.elapsed();
-            if let Some(d) = deformed {
-                deformed_crops.push(d.to_u8());
-            }
-            let start = Instant::now();
-            out = paste_back(&out, &edited, &aligned.crop, &aligned.transform, &f.landmarks)?;
-            t.paste += start.elapsed();
-            crops.push((aligned.crop, edited.to_u8()));
-        }
-        Ok(Edited { image: out, faces: faces.to_vec(), crops, deformed: deformed_crops })
-    }
-
-    /// Runs the model on a crop and blends by intensity; returns 0..255 values at the crop's size.
-    pub fn edit_crop(&self, crop: &Image<u8>, path: &Path) -> Result<Image<f32>> {
-        Ok(self.edit_crop_full(crop, path)?.0)
-    }
-
-    /// As [`Self::edit_crop`], also returning the motion-only ("deformed") crop of a deformation model.
-    pub fn edit_crop_full(&self, crop: &Image<u8>, path: &Path) -> Result<(Image<f32>, Option<Image<f32>>)> {
-        self.edit_crop_at(crop, path, self.intensity)
-    }
-
-    /// As [`Self::edit_crop_full`] at a given intensity (0..=1).
-    pub fn edit_crop_at(
-        &self,
-        crop: &Image<u8>,
-        path: &Path,
-        intensity: f32,
-    ) -> Result<(Image<f32>, Option<Image<f32>>)> {
-        let fit = |img: Image<f32>| {
-            if img.width() != crop.width() || img.height() != crop.height() {
-                image::resize_bilinear(&img.view(), crop.width(), crop.height())
-            } else {
-                img
-            }
-        };
-        match &self.model {
-            EditModel::Local(model) => {
-                let pred =
-                    fit(pipeline::apply_f32(model, crop, path, ApplyOptions { resize: true, ..Default::default() })?);
-                let base = if pred.channels() != crop.channels() { crop.to_rgb() } else { crop.clone() };
-                let a = intensity;
-                let data = base.data().iter().zip(pred.data()).map(|(&x, &y)| x as f32 + a * (y - x as f32)).collect();
-                Ok((Image::from_planar(pred.width(), pred.height(), pred.channels(), data).expect("same shape"), None))
-            }
-            // The intensity scales the target AU vector: 0 is no motion and no texture change.
-            EditModel::Deform(file) => self.edit_au_model(crop, path, intensity, &file.meta, |x, au| {
-                let e = file.model.predict(x, au)?;
-                Ok((e.deformed, e.output))
-            }),
-            #[cfg(feature = "defgan")]
-            EditModel::Defgan(file) => {
-                // The network at a = 0 would neutralise the face, so 0 returns the crop itself.
-                if intensity == 0.0 {
-                    return Ok((crop.to_f32(), Some(crop.to_f32())));
-                }
-                self.edit_au_model(crop, path, intensity, &file.meta, |x, au| {
-                    let e = file.edit(x, au)?;
-                    Ok((e.deformed, e.output))
-                })
-            }
-        }
-    }
-}
-
-impl Editor {
-    /// An AU-conditioned model on a crop: resize to the model's size,
-    /// normalise as the model records, run `predict` (→ motion only, edit) on
-    /// the intensity-scaled AU target, map both back to 0..255 at the crop's size.
-    fn edit_au_model(
-        &self,
-        crop: &Image<u8>,
-        path: &Path,
-        intensity: f32,
-        meta: &ModelMeta,
-        predict: impl FnOnce(&ImageRef<'_, f32>, &AuVector) -> Result<(Image<f32>, Image<f32>)>,
-    ) -> Result<(Image<f32>, Option<Image<f32>>)> {
-        let (w, h) = (meta.width, meta.height);
-        let mut x = if crop.width() != w || crop.height() != h {
-            image::resize_bilinear(&crop.view(), w, h)
-        } else {
-            crop.to_f32()
-        };
-        let norm = meta.normalize.apply_in_place(&mut x, path)?;
-        let (deformed, output) = predict(&x.view(), &self.au.unwrap_or_default().scaled(intensity))?;
-        let back = |img: &Image<f32>| {
-            let px = OutputMode::Clip.to_pixels(img, norm);
-            if px.width() != crop.width() || px.height() != crop.height() {
-                image::resize_bilinear(&px.view(), crop.width(), crop.height())
-            } else {
-                px
-            }
-        };
-        Ok((back(&output), Some(back(&deformed))))
-    }
-}
-
-pub fn run(a: EditArgs) -> Result<ExitCode> {
-    let faces = match a.face.as_str() {
-        "all" => FaceChoice::All,
-        n => match n.parse::<usize>() {
-            Ok(k) if k >= 1 => FaceChoice::Nth(k),
-            _ => anyhow::bail!("--face {n}: use `all` or a face number from 1 (largest first)"),
-        },
-    };
-    if let Some(m) = a.min_face {
-        anyhow::ensure!(m >= 8, "--min-face {m}: must be at least 8 pixels");
-    }
-    let mut editor = Editor::new(&a.model, &a.expression, a.intensity, faces, a.min_face)?;
-    if let Some(list) = &a.au {
-        editor = editor.with_au(mien_deform::parse_au_list(list).context("--au")?)?;
-    }
-    let sweep: Option<Vec<f32>> = a
-        .sweep
-        .as_deref()
-        .map(|list| {
-            list.split(',')
-                .map(|v| {
-                    v.trim()
-                        .parse::<f32>()
-                        .ok()
-                        .filter(|x| (0.0..=1.0).contains(x))
-                        .ok_or_else(|| anyhow::anyhow!("--sweep: `{v}` is not an intensity between 0 and 1"))
-                })
-                .collect::<Result<Vec<_>>>()
+        Ok(Self {
+            editor,
+            photos: a.photos,
+            sweep: a.sweep,
+            no_detect: a.no_detect,
+            targets,
+            output: a.output,
+            debug_dir: a.debug_dir,
+            timings: a.timings,
         })
-        .transpose()?;
-    if sweep.is_some() {
-        anyhow::ensure!(a.photos.len() == 1, "--sweep writes one strip: give one photo");
     }
-    let single = a.photos.len() == 1;
-    let targets: Vec<PathBuf> = if single && a.output.extension().is_some() {
-        let ext = a.output.extension().unwrap_or_default().to_string_lossy().to_lowercase();
-        anyhow::ensure!(ext == "png", "-o {}: mien writes PNG; name the output .png", a.output.display());
-        super::check_writable_file(&a.output, "-o")?;
-        vec![a.output.clone()]
-    } else {
-        check_writable_dir(&a.output).context("-o")?;
-        a.photos
-            .iter()
-            .map(|p| a.output.join(format!("{}.png", p.file_stem().unwrap_or_default().to_string_lossy())))
-            .collect()
-    };
-    if let Some(d) = &a.debug_dir {
-        check_writable_dir(d).context("--debug-dir")?;
-    }
-    let finder = if a.no_detect { None } else { Some(FaceFinder::new()?) };
+}
+
+pub fn run(a: Args) -> Result<ExitCode> {
+    let s = Edit::from_args(a)?;
+    let finder = if s.no_detect { None } else { Some(FaceFinder::new()?) };
     let mut t = Timings::default();
     let total = Instant::now();
     let mut results = Vec::new();
-    for path in &a.photos {
+    for path in &s.photos {
         let start = Instant::now();
         let img = image::load(path, DecodeLimits::default())?;
         t.decode += start.elapsed();
-        let edit_at = |ed: &Editor, t: &mut Timings, faces: Option<Vec<Found>>| -> Result<Edited> {
+        let edit_at = |ed: &Editor, t: &mut Timings, faces: Option<&[Found]>| -> Result<Edited> {
             match (&finder, faces) {
-                (Some(_), Some(faces)) => ed.edit_faces(&img, faces, path, t),
-                (Some(f), None) => ed.edit(f, &img, path, t),
+                (Some(_), Some(faces)) => ed.edit_faces(&img, faces, t).map_err(|e| hint(e, path)),
+                (Some(f), None) => {
+                    let edited = ed.edit(f, &img, t).map_err(|e| hint(e, path))?;
+                    report_skipped(path, edited.skipped_small);
+                    Ok(edited)
+                }
                 (None, _) => {
                     let start = Instant::now();
-                    let out = ed.edit_crop(&img, path)?;
+                    let out = ed.edit_crop(&img).map_err(|e| hint(e, path))?;
                     t.synthesise += start.elapsed();
-                    Ok(Edited { image: out.to_u8(), faces: Vec::new(), crops: Vec::new(), deformed: Vec::new() })
+                    Ok(Edited {
+                        image: out.to_u8(),
+                        faces: Vec::new(),
+                        crops: Vec::new(),
+                        deformed: Vec::new(),
+                        skipped_small: 0,
+                    })
                 }
             }
         };
-        let edited = match &sweep {
-            None => edit_at(&editor, &mut t, None)?,
+        let edited = match &s.sweep {
+            None => edit_at(&s.editor, &mut t, None)?,
             Some(alphas) => {
                 let faces = match &finder {
-                    Some(f) => Some(editor.find_faces(f, &img, path, &mut t)?),
+                    Some(f) => {
+                        let (faces, skipped) = s.editor.find_faces(f, &img, &mut t).map_err(|e| hint(e, path))?;
+                        report_skipped(path, skipped);
+                        Some(faces)
+                    }
                     None => None,
                 };
                 let strips: Vec<Edited> = alphas
                     .iter()
-                    .map(|&al| edit_at(&editor.at_intensity(al), &mut t, faces.clone()))
+                    .map(|&al| edit_at(&s.editor.at_intensity(al), &mut t, faces.as_deref()))
                     .collect::<Result<_>>()?;
                 let refs: Vec<&Image<u8>> = strips.iter().map(|e| &e.image).collect();
-                let strip = super::apply::side_by_side(&refs);
-                let last = strips.into_iter().last().expect("at least one intensity");
+                let strip = mien::compose::side_by_side(&refs);
+                let last = strips.into_iter().last().context("--sweep: give at least one intensity")?;
                 Edited { image: strip, ..last }
             }
         };
         results.push((img, edited));
     }
     let start = Instant::now();
-    for ((img, edited), target) in results.iter().zip(&targets) {
+    for ((img, edited), target) in results.iter().zip(&s.targets) {
         image::save_png(&edited.image, target)?;
-        if let Some(d) = &a.debug_dir {
-            write_debug(d, target, img, edited, &editor.template)?;
+        if let Some(d) = &s.debug_dir {
+            write_debug(d, target, img, edited, s.editor.template())?;
         }
     }
     t.encode += start.elapsed();
@@ -370,10 +183,10 @@ pub fn run(a: EditArgs) -> Result<ExitCode> {
     eprintln!(
         "edited {faces} face(s) in {} photo(s) → {} ({:.0} ms)",
         results.len(),
-        if single { targets[0].display().to_string() } else { a.output.display().to_string() },
+        if s.photos.len() == 1 { s.targets[0].display().to_string() } else { s.output.display().to_string() },
         total.elapsed().as_secs_f64() * 1000.0
     );
-    if a.timings {
+    if s.timings {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         eprintln!(
             "timings (ms): decode {:.1}, detect {:.1}, landmarks {:.1}, align {:.1}, synthesise {:.1}, paste {:.1}, encode {:.1}",
@@ -381,6 +194,12 @@ pub fn run(a: EditArgs) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn report_skipped(path: &Path, skipped: usize) {
+    if skipped > 0 {
+        eprintln!("{}: skipped {skipped} face(s) smaller than the minimum size (--min-face)", path.display());
+    }
 }
 
 /// Boxes and landmarks drawn on the photo, and each face's aligned crop and edit.

@@ -1,18 +1,22 @@
 //! `mien info`: print a model file's metadata.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use mien_core::model_file::ModelFile;
+use mien::core::model_file::ModelFile;
 
-use super::builtin::EditModel;
-use crate::args::InfoArgs;
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Model file.
+    pub model: PathBuf,
+}
 
-pub fn run(a: InfoArgs) -> Result<ExitCode> {
+pub fn run(a: Args) -> Result<ExitCode> {
     let bytes = std::fs::read(&a.model).with_context(|| format!("cannot read {}", a.model.display()))?;
     let meta = ModelFile::read_meta(&bytes, &a.model)?;
     // Parse fully too, so a damaged file is reported here rather than at use.
-    let parameters = EditModel::from_bytes(&bytes, &a.model)?.parameter_count();
+    let parameters = mien::Model::from_bytes(&bytes, &a.model)?.parameter_count();
     println!("file:          {}", a.model.display());
     println!("kind:          {}", meta.kind);
     println!("format:        mien-model v{} (written by {})", meta.format_version, meta.written_by);

@@ -1,17 +1,29 @@
 //! `mien score`: the face-api.js expression classifier's output for images.
-//! Each image's largest face is classified; with `--no-detect` (or when no
-//! face is found and `--whole` is given) the whole image is the face.
+//! Each image's largest face is classified; with `--no-detect` the whole
+//! image is the face.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use mien_core::image::{self, DecodeLimits};
-use mien_face::{ExpressionNet, EXPRESSION_CLASSES};
+use mien::core::image::{self, DecodeLimits};
+use mien::face::{ExpressionNet, EXPRESSION_CLASSES};
+use mien::faces::detect_options;
+use mien::FaceFinder;
 
-use super::faces::{detect_options, FaceFinder, NoFace};
-use crate::args::ScoreArgs;
+use crate::common::NoFace;
 
-pub fn run(a: ScoreArgs) -> Result<ExitCode> {
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Images to classify.
+    #[arg(required = true)]
+    pub images: Vec<PathBuf>,
+    /// Classify the whole image instead of the detected face.
+    #[arg(long)]
+    pub no_detect: bool,
+}
+
+pub fn run(a: Args) -> Result<ExitCode> {
     let net = ExpressionNet::new()?;
     let finder = if a.no_detect { None } else { Some(FaceFinder::new()?) };
     println!("image,{}", EXPRESSION_CLASSES.join(","));
@@ -19,7 +31,7 @@ pub fn run(a: ScoreArgs) -> Result<ExitCode> {
         let img = image::load(path, DecodeLimits::default())?;
         let probs = match &finder {
             None => net.classify_crop(&img)?,
-            Some(f) => match f.detect(&img, &detect_options(&img, None))?.0.first() {
+            Some(f) => match f.detect(&img, &detect_options(None))?.0.first() {
                 Some(b) => net.classify(&img, b)?,
                 None => {
                     return Err(

@@ -17,7 +17,7 @@ fn defgan_without_its_feature_says_how_to_build_it() {
 /// expressions, subject-prefixed pair names, 32×32 grey crops.
 #[cfg(feature = "defgan")]
 fn aligned(fx: &Fixture) {
-    use mien_core::synthetic::{self, LocalMap, Rng};
+    use mien::core::synthetic::{self, LocalMap, Rng};
     let mut rng = Rng::new(5);
     for (k, expression) in ["happy", "surprise"].iter().enumerate() {
         let map = LocalMap::random(&mut rng, 32, 32, 3);
@@ -99,14 +99,14 @@ fn defgan_trains_resumes_edits_and_evaluates() {
     let info = String::from_utf8_lossy(&info.stdout);
     assert!(info.contains("kind:          defgan") && info.contains("size:          32×32"), "{info}");
 
-    let photo = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/astronaut.png"));
+    let photo = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../mien/samples/astronaut.png"));
     let p = photo.to_str().unwrap();
     run_expect(&["edit", p, "-m", "g.safetensors", "--au", "AU12=0.8", "-o", "e.png", "--debug-dir", "dbg"], dir, 0);
     assert!(fx.path("e.png").is_file() && fx.path("dbg/e-face1-deformed.png").is_file());
     run_expect(&["edit", p, "-m", "g.safetensors", "-e", "happy", "--intensity", "0", "-o", "zero.png"], dir, 0);
     let (orig, zero) = (
-        mien_core::image::load(&photo, Default::default()).unwrap(),
-        mien_core::image::load(&fx.path("zero.png"), Default::default()).unwrap(),
+        mien::core::image::load(&photo, Default::default()).unwrap(),
+        mien::core::image::load(&fx.path("zero.png"), Default::default()).unwrap(),
     );
     assert!(
         orig.data().iter().zip(zero.data()).all(|(&a, &b)| (a as i32 - b as i32).abs() <= 1),

@@ -3,12 +3,12 @@
 
 use std::path::PathBuf;
 
-use mien_core::image::{self, Image};
+use mien::core::image::{self, Image};
 
 use crate::util::{csv_mse, run_expect, Fixture};
 
 fn sample(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/samples")).join(name)
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../mien/samples")).join(name)
 }
 
 fn jaffe() -> Option<PathBuf> {
@@ -218,7 +218,7 @@ fn deform_edits_with_aus_sweeps_and_rejects_bad_au_lists() {
         let err = run_expect(&["edit", p, "-m", "deform", "--au", list, "-o", "bad.png"], fx.dir.path(), 2);
         assert!(err.to_lowercase().contains(&needle.to_lowercase()), "{list}: {err}");
     }
-    let model = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/models/deform-all.safetensors"));
+    let model = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../mien/models/deform-all.safetensors"));
     let info = crate::util::mien().args(["info", model.to_str().unwrap()]).output().unwrap();
     assert!(String::from_utf8_lossy(&info.stdout).contains("kind:          deform"), "info reads deform files");
     let err = run_expect(&["edit", p, "-m", "masked", "--au", "AU12=0.5", "-o", "bad.png"], fx.dir.path(), 2);

@@ -18,7 +18,10 @@ const EDITS: &[(&str, &[&str])] = &[
     ("astro-masked-happy", &["edit", "SAMPLES/astronaut.png", "-e", "happy", "-o", "OUT"]),
     ("astro-masked-surprise", &["edit", "SAMPLES/astronaut.png", "-e", "surprise", "--intensity", "0.7", "-o", "OUT"]),
     ("astro-pixel-sad", &["edit", "SAMPLES/astronaut.png", "-e", "sad", "-m", "pixel", "-o", "OUT"]),
-    ("astro-deform-fear", &["edit", "SAMPLES/astronaut.png", "-e", "fear", "-m", "deform", "--intensity", "0.6", "-o", "OUT"]),
+    (
+        "astro-deform-fear",
+        &["edit", "SAMPLES/astronaut.png", "-e", "fear", "-m", "deform", "--intensity", "0.6", "-o", "OUT"],
+    ),
     ("astro-deform-au12", &["edit", "SAMPLES/astronaut.png", "-m", "deform", "--au", "AU12=0.8", "-o", "OUT"]),
     ("astro-sweep", &["edit", "SAMPLES/astronaut.png", "-e", "angry", "--sweep", "0,0.5,1", "-o", "OUT"]),
     ("chelsea-nodetect-fear", &["edit", "SAMPLES/chelsea.png", "--no-detect", "-e", "fear", "-o", "OUT"]),
@@ -28,7 +31,7 @@ const EDITS: &[(&str, &[&str])] = &[
 
 /// FNV-1a over the decoded pixels and the shape (independent of PNG encoder settings).
 fn pixel_hash(path: &Path) -> String {
-    let img = mien_core::image::load(path, Default::default()).unwrap();
+    let img = mien::core::image::load(path, Default::default()).unwrap();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let shape = [img.width() as u64, img.height() as u64, img.channels() as u64];
     for b in shape.iter().flat_map(|v| v.to_le_bytes()).chain(img.data().iter().copied()) {
@@ -39,7 +42,7 @@ fn pixel_hash(path: &Path) -> String {
 }
 
 fn samples() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").to_string_lossy().into_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../mien/samples").to_string_lossy().into_owned()
 }
 
 fn produce() -> Vec<(String, String)> {
@@ -47,10 +50,8 @@ fn produce() -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (name, args) in EDITS {
         let target = fx.path(&format!("{name}.png"));
-        let args: Vec<String> = args
-            .iter()
-            .map(|a| a.replace("SAMPLES", &samples()).replace("OUT", &target.to_string_lossy()))
-            .collect();
+        let args: Vec<String> =
+            args.iter().map(|a| a.replace("SAMPLES", &samples()).replace("OUT", &target.to_string_lossy())).collect();
         let res = mien().args(&args).output().unwrap();
         assert!(res.status.success(), "mien {args:?}: {}", String::from_utf8_lossy(&res.stderr));
         out.push((name.to_string(), pixel_hash(&target)));

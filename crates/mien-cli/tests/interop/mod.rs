@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use mien_core::image::{self, Image};
-use mien_core::npz;
+use mien::core::image::{self, Image};
+use mien::core::npz;
 
 use crate::util::{run_expect, Fixture};
 

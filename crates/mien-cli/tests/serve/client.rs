@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 pub fn sample(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/samples")).join(name)
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../mien/samples")).join(name)
 }
 
 /// `mien serve --addr 127.0.0.1:0 EXTRA…`, killed on drop.

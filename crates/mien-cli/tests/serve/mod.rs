@@ -13,9 +13,9 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use client::{read_response, sample, Server};
-use mien_core::image::{self, DecodeLimits};
+use mien::core::image::{self, DecodeLimits};
 
-fn decode(bytes: &[u8]) -> mien_core::image::Image<u8> {
+fn decode(bytes: &[u8]) -> mien::core::image::Image<u8> {
     image::decode(bytes, std::path::Path::new("response"), DecodeLimits::default()).unwrap()
 }
 
@@ -90,7 +90,7 @@ fn bad_requests_get_4xx_json_and_the_server_keeps_serving() {
     let truncated = &photo[..photo.len() / 3];
     let huge = png_header_only(20000);
     let big = vec![0u8; 1_200_000];
-    let tiny = image::encode_png(&mien_core::image::Image::from_planar(1, 1, 3, vec![7, 8, 9]).unwrap()).unwrap();
+    let tiny = image::encode_png(&mien::core::image::Image::from_planar(1, 1, 3, vec![7, 8, 9]).unwrap()).unwrap();
     let grey = image::encode_png(&decode(&photo).to_grey()).unwrap();
     let garbage: Vec<u8> = (0..5000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     let cases: Vec<(&str, &str, &[u8], u16, &str)> = vec![

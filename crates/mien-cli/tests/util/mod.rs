@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use mien_core::image::{save_png, Image};
-use mien_core::synthetic::{self, LocalMap, Rng};
+use mien::core::image::{save_png, Image};
+use mien::core::synthetic::{self, LocalMap, Rng};
 
 pub struct Fixture {
     pub dir: tempfile::TempDir,

@@ -12,58 +12,15 @@ use axum::extract::{FromRequest, Multipart, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use mien_core::image::Image;
+use mien::compose::side_by_side;
+use mien::core::image::Image;
+use mien::samples::SAMPLES;
 use serde_json::json;
 
-use super::super::apply::side_by_side;
-use super::super::demo::SAMPLES;
+use super::error::ApiError;
 use super::params::EditParams;
 use super::pipeline::{compute, encode_response};
-use super::AppState;
-
-/// A refused or failed request: status, a stable code and a message for people.
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-    retry_after: Option<u64>,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), retry_after: None }
-    }
-
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, message)
-    }
-
-    pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
-    }
-
-    /// The HTTP status this error answers with.
-    #[cfg(test)]
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
-
-    pub fn retry_after(mut self, seconds: u64) -> Self {
-        self.retry_after = Some(seconds);
-        self
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut res = (self.status, Json(json!({ "error": self.message, "code": self.code }))).into_response();
-        if let Some(s) = self.retry_after {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
-        }
-        res
-    }
-}
+use super::state::AppState;
 
 /// `GET /api/health`.
 pub async fn health(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> {
@@ -74,24 +31,22 @@ pub async fn health(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> 
 pub async fn models(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> {
     Json(json!({
         "models": st.catalog.models,
-        "default_model": "masked",
+        "default_model": mien::registry::builtin::DEFAULT,
         "limits": {
             "max_body_bytes": st.limits.max_body,
             "max_pixels": st.limits.max_pixels,
             "timeout_s": st.limits.timeout.as_secs(),
         },
-        "samples": SAMPLES.iter().map(|(name, _, detect)| json!({ "url": format!("/samples/{name}.png"), "name": name, "has_faces": detect })).collect::<Vec<_>>(),
+        "samples": SAMPLES.iter().map(|s| json!({ "url": format!("/samples/{}.png", s.name), "name": s.name, "has_faces": s.has_faces })).collect::<Vec<_>>(),
     }))
 }
 
 /// `GET /samples/{name}.png`: a bundled photo, from the binary.
 pub async fn sample(axum::extract::Path(name): axum::extract::Path<String>) -> Result<Response, ApiError> {
     let stem = name.strip_suffix(".png").unwrap_or(&name);
-    let (_, bytes, _) = SAMPLES
-        .iter()
-        .find(|(n, _, _)| *n == stem)
+    let sample = mien::samples::sample(stem)
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no bundled sample `{name}`")))?;
-    let mut res = Bytes::from_static(bytes).into_response();
+    let mut res = Bytes::from_static(sample.png).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("max-age=3600"));
     Ok(res)

@@ -12,10 +12,9 @@ use std::collections::VecDeque;
 use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex};
 
-use mien_core::image::Image;
-use mien_face::FaceBox;
-
-use super::super::faces::Found;
+use mien::core::image::Image;
+use mien::face::FaceBox;
+use mien::Found;
 
 /// A decoded photo and every face found in it, largest first.
 pub struct Prepared {

@@ -1,17 +1,19 @@
 //! The models on offer, loaded once at start-up: the built-in kinds (one
 //! model file per expression) and every `*.safetensors` file in `--models DIR`
 //! (one expression each, named by file stem). Requests pick models by these
-//! names only, so no request ever names a file.
+//! names only, so no request ever names a file. Each model is decoded once:
+//! the editors of an AU-conditioned model's expressions share it.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context, Result};
-use mien_core::labels::EXPRESSIONS;
-use serde::Serialize;
+use std::sync::Arc;
 
-use super::super::builtin;
-use super::super::edit::{Editor, FaceChoice};
+use anyhow::{Context, Result};
+use mien::core::labels::EXPRESSIONS;
+use mien::registry::{builtin, ModelCache};
+use mien::{Editor, Model};
+use serde::Serialize;
 
 /// One selectable model and the expressions it can produce.
 #[derive(Serialize)]
@@ -42,13 +44,14 @@ impl Catalog {
     /// Loads the built-in models and the model files in `dir`.
     pub fn load(dir: Option<&Path>) -> Result<Self> {
         let mut catalog = Self { models: Vec::new(), editors: BTreeMap::new() };
-        for kind in builtin::KINDS {
+        let models = ModelCache::new();
+        for kind in builtin::NAMES {
             let mut expressions = Vec::new();
             let mut crop_size = 0;
             for (expression, _) in EXPRESSIONS {
                 // Intensity is applied per request; the editor computes the full expression.
-                let editor = Editor::new(kind, expression, 1.0, FaceChoice::All, None)?;
-                crop_size = editor.template.size;
+                let editor = Editor::new(models.get(kind, expression)?, expression)?;
+                crop_size = editor.template().size;
                 catalog.editors.insert((kind.to_string(), expression.to_string()), editor);
                 expressions.push(expression.to_string());
             }
@@ -87,16 +90,17 @@ impl Catalog {
             );
             let shown = path.to_string_lossy();
             // The expression a file was trained for is in its metadata; `custom` when not recorded.
-            let editor = Editor::new(&shown, "happy", 1.0, FaceChoice::All, None)
+            let model = Model::load(&path).with_context(|| format!("--models: cannot load {shown}"))?;
+            let editor = Editor::new(Arc::new(model), "happy")
                 .with_context(|| format!("--models: cannot load {}", path.display()))?;
-            let expression = editor.model.meta().training.expression.clone().unwrap_or_else(|| "custom".into());
+            let expression = editor.model().meta().training.expression.clone().unwrap_or_else(|| "custom".into());
             self.models.push(ModelInfo {
                 name: name.clone(),
-                kind: editor.model.meta().kind.clone(),
+                kind: editor.model().meta().kind.clone(),
                 builtin: false,
                 expressions: vec![expression.clone()],
                 default_expression: expression.clone(),
-                crop_size: editor.template.size,
+                crop_size: editor.template().size,
             });
             self.editors.insert((name, expression), editor);
         }

@@ -1,6 +1,6 @@
 //! Bounds that keep one client from exhausting the machine: body size (read
 //! no further than the limit), pixel count (checked from the image header by
-//! `mien_core::image::decode`), a deadline per request, and a bounded queue in
+//! `mien::core::image::decode`), a deadline per request, and a bounded queue in
 //! front of a fixed number of CPU workers. A request that finds the queue full
 //! is refused at once with 503 and `Retry-After` rather than piling up.
 
@@ -11,7 +11,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, StatusCode};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::api::ApiError;
+use super::error::ApiError;
 
 /// Request bounds.
 #[derive(Clone, Copy, Debug)]

@@ -7,11 +7,12 @@
 //! nothing a request says is ever used as a file path.
 //!
 //! Layout: `api` (the handlers and the JSON error), `params` (the query),
-//! `pipeline` (one edit, on a worker), `limits` (body, pixel and concurrency
+//! `error` (the JSON error), `state` (what handlers share), `pipeline` (one edit, on a worker), `limits` (body, pixel and concurrency
 //! bounds), `cache` (recent photos' faces), `catalog` (the models on offer,
 //! loaded once), `static/` (the page).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,35 +24,59 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::faces::FaceFinder;
-use crate::args::ServeArgs;
+use mien::FaceFinder;
 
 mod api;
 mod cache;
 mod catalog;
+mod error;
 mod limits;
 mod params;
 mod pipeline;
+mod state;
 
 use cache::PhotoCache;
 use catalog::Catalog;
 use limits::{Limits, WorkQueue};
+use state::AppState;
 
 /// Photos whose faces are kept for repeat edits, and their total pixel budget
 /// (48 megapixels: about 150 MB of decoded RGB).
 const CACHED_PHOTOS: usize = 8;
 const CACHED_PIXELS: usize = 48_000_000;
 
-/// Everything a handler needs, shared by all requests.
-pub struct AppState {
-    pub catalog: Catalog,
-    pub finder: FaceFinder,
-    pub limits: Limits,
-    pub queue: WorkQueue,
-    pub cache: PhotoCache,
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address to listen on; port 0 picks a free port. The bound address is printed on stdout.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Folder of extra model files (*.safetensors) to offer besides the built-in ones.
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
+    /// Allow listening on a non-loopback address: anyone who can reach it can use the server.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Largest request body, in megabytes.
+    #[arg(long, value_name = "MB", default_value_t = 20)]
+    pub max_body_mb: u64,
+    /// Largest image (width × height), checked from the header before decoding.
+    #[arg(long, value_name = "PIXELS", default_value_t = 16_000_000)]
+    pub max_pixels: u64,
+    /// Edits computed at once (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Edits that may wait for a free worker; more get 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub queue: usize,
+    /// Seconds a request may wait and compute before it gets 503.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout_s: u64,
+    /// Smallest face searched for, in pixels (default 40, as `mien edit`); 64 halves detection time.
+    #[arg(long, value_name = "PX")]
+    pub min_face: Option<usize>,
 }
 
-pub fn run(a: ServeArgs) -> Result<ExitCode> {
+pub fn run(a: Args) -> Result<ExitCode> {
     let addr: SocketAddr =
         a.addr.parse().with_context(|| format!("--addr {}: expected IP:PORT, such as 127.0.0.1:8080", a.addr))?;
     if !addr.ip().is_loopback() {
@@ -133,9 +158,9 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/api/models", get(api::models))
         .route("/api/edit", post(api::edit))
         .route("/api/crops", post(api::crops))
-        .fallback(|| async { api::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page or endpoint") })
+        .fallback(|| async { error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page or endpoint") })
         .method_not_allowed_fallback(|| async {
-            api::ApiError::new(
+            error::ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
                 "wrong method: the pages and /api/models, /api/health take GET; /api/edit and /api/crops take POST",

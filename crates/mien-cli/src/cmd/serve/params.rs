@@ -2,9 +2,9 @@
 //! read: unknown or repeated parameters and out-of-range values are refused
 //! with 400, and the model and expression are looked up in the catalogue.
 
-use super::api::ApiError;
 use super::catalog::Unknown;
-use super::AppState;
+use super::error::ApiError;
+use super::state::AppState;
 
 /// Which faces to edit.
 #[derive(Clone, Copy, Debug)]

@@ -7,16 +7,15 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::cache::Prepared;
+use super::error::ApiError;
+use super::params::{EditParams, Faces, Format};
+use super::state::AppState;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use mien_core::image::{self, DecodeLimits, Image};
-
-use super::super::edit::Timings as EditTimings;
-use super::super::faces::detect_options;
-use super::api::ApiError;
-use super::cache::Prepared;
-use super::params::{EditParams, Faces, Format};
-use super::AppState;
+use mien::core::image::{self, DecodeLimits, Image};
+use mien::faces::detect_options;
+use mien::Timings as EditTimings;
 
 /// Time per stage of one request.
 #[derive(Default, Clone, Copy)]
@@ -92,9 +91,7 @@ pub fn compute(st: &AppState, bytes: &[u8], p: &EditParams, want_crops: bool) ->
     };
     let start = Instant::now();
     // Local models blend input and output by the intensity; deformation models scale their AU target.
-    let edited = editor
-        .edit_faces_at(img, faces, Path::new("uploaded image"), p.intensity, &mut EditTimings::default())
-        .map_err(cannot_edit)?;
+    let edited = editor.edit_faces_at(img, faces, p.intensity, &mut EditTimings::default()).map_err(cannot_edit)?;
     let mut crops = Vec::new();
     if want_crops {
         for (i, (before, after)) in edited.crops.iter().enumerate() {
@@ -117,7 +114,7 @@ fn prepare(st: &AppState, bytes: &[u8], t: &mut Timings) -> Result<Prepared, Api
         .map_err(decode_error)?;
     t.decode = start.elapsed();
     let start = Instant::now();
-    let (boxes, _) = st.finder.detect(&image, &detect_options(&image, st.limits.min_face)).map_err(cannot_edit)?;
+    let (boxes, _) = st.finder.detect(&image, &detect_options(st.limits.min_face)).map_err(cannot_edit)?;
     t.detect = start.elapsed();
     let start = Instant::now();
     let faces = st.finder.landmarks(&image, boxes.clone()).map_err(cannot_edit)?;
@@ -125,9 +122,9 @@ fn prepare(st: &AppState, bytes: &[u8], t: &mut Timings) -> Result<Prepared, Api
     Ok(Prepared { image, boxes, faces })
 }
 
-fn decode_error(e: mien_core::error::Error) -> ApiError {
+fn decode_error(e: mien::core::Error) -> ApiError {
     match e {
-        mien_core::error::Error::TooLarge { width, height, limit, .. } => ApiError::new(
+        mien::core::Error::TooLarge { width, height, limit, .. } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
             format!("the image is {width}×{height}, over the limit of {limit} pixels; downscale it first"),

@@ -1,15 +1,54 @@
-//! Finding faces in photos for `align`, `edit` and `demo`: detection, then
-//! 68 landmarks per face, largest faces first.
+//! Finding faces in photos: detection, then 68 landmarks per face, largest
+//! faces first. One [`FaceFinder`] loads its networks once and serves any
+//! number of photos (and threads: it is `Sync`).
 
-use anyhow::Result;
 use mien_core::image::Image;
 use mien_face::{DetectOptions, FaceBox, FaceDetector, Landmarker, Landmarks};
+
+use crate::Result;
 
 /// A detected face with its landmarks.
 #[derive(Clone, Debug)]
 pub struct Found {
+    /// The detection box.
     pub face: FaceBox,
+    /// The 68 landmarks (iBUG order) in photo coordinates.
     pub landmarks: Landmarks,
+}
+
+/// Which faces of a photo to edit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FaceChoice {
+    /// Every face found.
+    #[default]
+    All,
+    /// The n-th largest face (1-based).
+    Nth(usize),
+}
+
+impl std::str::FromStr for FaceChoice {
+    type Err = String;
+
+    /// `all` or a face number from 1 (largest first).
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "all" => Ok(FaceChoice::All),
+            n => match n.parse::<usize>() {
+                Ok(k) if k >= 1 => Ok(FaceChoice::Nth(k)),
+                _ => Err(format!("`{n}`: use `all` or a face number from 1 (largest first)")),
+            },
+        }
+    }
+}
+
+impl FaceChoice {
+    /// The chosen items of a largest-first list, or `None` when the n-th does not exist.
+    pub fn pick<T: Clone>(self, items: &[T]) -> Option<Vec<T>> {
+        match self {
+            FaceChoice::All => Some(items.to_vec()),
+            FaceChoice::Nth(n) => items.get(n - 1).map(|x| vec![x.clone()]),
+        }
+    }
 }
 
 /// Detector and landmark network, loaded once.
@@ -18,19 +57,8 @@ pub struct FaceFinder {
     landmarker: Landmarker,
 }
 
-/// "No face found": the one error that exits with code 1.
-#[derive(Debug)]
-pub struct NoFace(pub String);
-
-impl std::fmt::Display for NoFace {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for NoFace {}
-
 impl FaceFinder {
+    /// Loads the detector and the landmark network (compiled in; no files read).
     pub fn new() -> Result<Self> {
         Ok(Self { detector: FaceDetector::new()?, landmarker: Landmarker::new()? })
     }
@@ -58,17 +86,20 @@ impl FaceFinder {
 /// Smallest face searched for by default, in pixels. The SeetaFace cascade
 /// scans a 40-pixel window; finding smaller faces means enlarging the photo
 /// first, which more than doubles detection time on a 512×512 portrait.
-/// `--min-face 24` finds faces down to 24 px.
+/// A minimum of 24 finds faces down to 24 px.
 pub const DEFAULT_MIN_FACE: usize = 40;
 
-/// Detection settings for a photo; `min_face` overrides [`DEFAULT_MIN_FACE`].
+/// The smallest minimum face size accepted.
+pub const MIN_MIN_FACE: usize = 8;
+
+/// Detection settings; `min_face` overrides [`DEFAULT_MIN_FACE`].
 ///
 /// A coarser image pyramid (0.7 between levels, library default 0.8) and a
 /// 5-pixel window stride (default 4) cut detection time on a 512×512
 /// portrait by about 40% and still find all 29 faces of the Solvay photo and
 /// exactly one face in each of the 213 JAFFE photos
 /// (`cargo run --release -p mien-face --example detect_settings`).
-pub fn detect_options(_img: &Image<u8>, min_face: Option<usize>) -> DetectOptions {
+pub fn detect_options(min_face: Option<usize>) -> DetectOptions {
     DetectOptions {
         min_size: min_face.unwrap_or(DEFAULT_MIN_FACE),
         pyramid_step: 0.7,

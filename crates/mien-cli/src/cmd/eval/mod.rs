@@ -10,16 +10,68 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use mien_core::dataset::{LoadOptions, PairedDataset, Split};
-use mien_core::image::{self, Image};
-use mien_core::metrics;
-use mien_core::model_file::ModelFile;
-use mien_core::normalize::Normalize;
+use mien::compose::{fit_u8, side_by_side, stack};
+use mien::core::dataset::{LoadOptions, PairedDataset, Split};
+use mien::core::image::{self, Image};
+use mien::core::metrics;
+use mien::core::model_file::ModelFile;
+use mien::core::normalize::Normalize;
+use mien::Editor;
 
-use super::apply::side_by_side;
-use super::check_writable_file;
-use super::edit::{Editor, FaceChoice};
-use crate::args::EvalArgs;
+use crate::common::check_writable_file;
+use crate::values::{self, TrainSizes};
+
+mod protocol;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Model files to score on DIR/testA ↔ DIR/testB (repeat for several).
+    #[arg(short = 'm', long = "model", conflicts_with = "specs")]
+    pub models: Vec<PathBuf>,
+    /// Train and score these kinds instead, each with optional hyperparameters:
+    /// `masked:r=3:lambda=3,pixel,omp:nonzeros=5,lsrf:beta=60,ridge,pcr:k=20,kernel-ridge:gamma=10,lasso:alpha=0.001`.
+    #[arg(long = "models", value_name = "SPECS")]
+    pub specs: Option<String>,
+    /// With --models: `holdout` (train on trainA/B, test on testA/B) or `loso`
+    /// (leave one subject out over all pairs; needs DIR/pairs.csv from `mien align`).
+    #[arg(long, value_enum, default_value = "holdout")]
+    pub protocol: ProtocolArg,
+    /// With --models: training-set sizes to sweep, e.g. 5,10,20,all.
+    #[arg(long, value_name = "LIST", default_value = "all", value_parser = values::train_sizes)]
+    pub train_sizes: TrainSizes,
+    /// With --models: resize every image to N×N first.
+    #[arg(long, value_name = "N")]
+    pub size: Option<usize>,
+    /// Target expression for the expression check (default: from DIR/pairs.csv).
+    #[arg(long)]
+    pub expression: Option<String>,
+    /// Skip the expression classifier check.
+    #[arg(long)]
+    pub no_expression_check: bool,
+    /// Dataset folder with testA/ and testB/ (and trainA/, trainB/, pairs.csv for --models).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Also write the table as CSV.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Also write the markdown table to a file.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+    /// Write a PNG grid: input | each model | target, one row per test pair.
+    #[arg(long)]
+    pub grid: Option<PathBuf>,
+    /// Most rows in the grid.
+    #[arg(long, default_value_t = 8)]
+    pub grid_rows: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProtocolArg {
+    /// The dataset's own train/test split.
+    Holdout,
+    /// Leave one subject out.
+    Loso,
+}
 
 /// One row of the results table.
 struct Row {
@@ -34,9 +86,26 @@ struct Row {
     apply_ms: f64,
 }
 
-pub fn run(a: EvalArgs) -> Result<ExitCode> {
-    if a.specs.is_some() {
-        return super::protocol::run(a);
+pub fn run(a: Args) -> Result<ExitCode> {
+    if let Some(specs) = &a.specs {
+        for p in [&a.csv, &a.markdown, &a.grid].into_iter().flatten() {
+            check_writable_file(p, "output")?;
+        }
+        let plan = mien::protocol::Plan {
+            data: a.data.clone(),
+            entries: mien::protocol::parse_entries(specs).context("--models")?,
+            protocol: match a.protocol {
+                ProtocolArg::Holdout => mien::protocol::Protocol::Holdout,
+                ProtocolArg::Loso => mien::protocol::Protocol::Loso,
+            },
+            train_sizes: a.train_sizes.0.clone(),
+            size: a.size,
+            expression: a.expression.clone(),
+            expression_check: !a.no_expression_check,
+            grid_rows: a.grid_rows,
+        };
+        let outputs = protocol::Outputs { csv: a.csv, markdown: a.markdown, grid: a.grid };
+        return protocol::run(&plan, &outputs);
     }
     anyhow::ensure!(!a.models.is_empty(), "give model files with -m, or kinds to train with --models");
     if let Some(p) = &a.csv {
@@ -49,7 +118,7 @@ pub fn run(a: EvalArgs) -> Result<ExitCode> {
         check_writable_file(p, "--markdown")?;
     }
     // The target expression matters to AU-conditioned models only.
-    let expression = a.expression.clone().or_else(|| super::protocol::pairs_expression(&a.data));
+    let expression = a.expression.clone().or_else(|| mien::aligned::expression(&a.data));
     let models: Vec<(PathBuf, Editor, u64)> = a
         .models
         .iter()
@@ -62,12 +131,12 @@ pub fn run(a: EvalArgs) -> Result<ExitCode> {
                     "-m {name}: an AU-conditioned model needs the target: pass --expression (or evaluate a `mien align` folder)"
                 );
             }
-            let editor = Editor::new(&name, expression.as_deref().unwrap_or("happy"), 1.0, FaceChoice::All, None)
-                .with_context(|| format!("-m {name}"))?;
+            let editor =
+                Editor::builtin(&name, expression.as_deref().unwrap_or("happy")).with_context(|| format!("-m {name}"))?;
             Ok((p.clone(), editor, bytes))
         })
         .collect::<Result<_>>()?;
-    let (w0, h0) = (models[0].1.model.meta().width, models[0].1.model.meta().height);
+    let (w0, h0) = (models[0].1.model().meta().width, models[0].1.model().meta().height);
     let load = |w: usize, h: usize| -> Result<PairedDataset> {
         let opts = LoadOptions { size: (w == h).then_some(w), normalize: Normalize::Unit, ..Default::default() };
         Ok(PairedDataset::load(&a.data, Split::Test, &opts)?)
@@ -76,14 +145,14 @@ pub fn run(a: EvalArgs) -> Result<ExitCode> {
     let mut rows = vec![score_identity(&base)];
     let mut grid_cols: Vec<Vec<Image<u8>>> = Vec::new();
     for (path, editor, bytes) in &models {
-        let meta = editor.model.meta();
+        let meta = editor.model().meta();
         let (w, h) = (meta.width, meta.height);
         let data = if (w, h) == (w0, h0) { base.clone() } else { load(w, h)? };
         let t = Instant::now();
         let outputs: Vec<Image<u8>> = data
             .pairs
             .iter()
-            .map(|p| editor.edit_crop(&p.input, p.name.as_ref()).map(|o| o.to_u8()))
+            .map(|p| editor.edit_crop(&p.input).map(|o| o.to_u8()).with_context(|| p.name.clone()))
             .collect::<Result<_>>()
             .with_context(|| format!("applying {}", path.display()))?;
         let apply_ms = t.elapsed().as_secs_f64() * 1000.0 / data.len() as f64;
@@ -94,12 +163,12 @@ pub fn run(a: EvalArgs) -> Result<ExitCode> {
             mse,
             psnr: metrics::psnr_from_mse(mse),
             ssim,
-            params: editor.parameter_count(),
+            params: editor.model().parameter_count(),
             file_bytes: *bytes,
             train_s: meta.training.seconds,
             apply_ms,
         });
-        grid_cols.push(outputs.into_iter().take(a.grid_rows).map(|o| resize_to(&o, w0, h0)).collect());
+        grid_cols.push(outputs.into_iter().take(a.grid_rows).map(|o| fit_u8(&o, w0, h0)).collect());
     }
     let table = markdown(&rows, base.len());
     print!("{table}");
@@ -119,7 +188,7 @@ pub fn run(a: EvalArgs) -> Result<ExitCode> {
             row.push(&pair.target);
             lines.push(side_by_side(&row));
         }
-        image::save_png(&stack_images(&lines.iter().collect::<Vec<_>>()), p)?;
+        image::save_png(&stack(&lines.iter().collect::<Vec<_>>()), p)?;
         eprintln!("wrote {}", p.display());
     }
     Ok(ExitCode::SUCCESS)
@@ -154,34 +223,6 @@ fn mean_scores<'a>(pairs: impl Iterator<Item = (&'a Image<u8>, &'a Image<u8>)>) 
         n += 1;
     }
     (mse / n as f64, ssim / n as f64)
-}
-
-fn resize_to(img: &Image<u8>, w: usize, h: usize) -> Image<u8> {
-    if img.width() == w && img.height() == h {
-        img.clone()
-    } else {
-        image::resize_bilinear(&img.view(), w, h).to_u8()
-    }
-}
-
-/// Places images top to bottom (left-aligned; grey ones are made RGB if any is colour).
-pub fn stack_images(lines: &[&Image<u8>]) -> Image<u8> {
-    let w = lines.iter().map(|l| l.width()).max().unwrap_or(0);
-    let c = lines.iter().map(|l| l.channels()).max().unwrap_or(1);
-    let h: usize = lines.iter().map(|l| l.height()).sum();
-    let mut out = Image::new(w, h, c);
-    let mut y0 = 0;
-    for l in lines {
-        let l = if c == 3 { l.to_rgb() } else { (*l).clone() };
-        for ch in 0..c {
-            for y in 0..l.height() {
-                let src = &l.plane(ch)[y * l.width()..(y + 1) * l.width()];
-                out.plane_mut(ch)[(y0 + y) * w..(y0 + y) * w + l.width()].copy_from_slice(src);
-            }
-        }
-        y0 += l.height();
-    }
-    out
 }
 
 fn markdown(rows: &[Row], n: usize) -> String {

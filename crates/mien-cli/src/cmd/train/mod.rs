@@ -1,0 +1,204 @@
+//! `mien train`: fit a model on DIR/trainA ↔ DIR/trainB (or, for the
+//! AU-conditioned kinds, on every expression folder of DIR) and save it.
+//! The hyperparameters' defaults are the library's ([`TrainOptions`]).
+
+mod defgan;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use mien::core::dataset::LoadOptions;
+use mien::core::normalize::Normalize;
+use mien::registry::train::{train_deform, train_local};
+use mien::{ModelKind, ModelSpec, TrainOptions};
+
+pub use defgan::GanArgs;
+
+use crate::common::check_writable_file;
+use crate::values::{self, Channels, NormalizeArg, OutputModeArg, PriorArg};
+
+/// Image sides `train` accepts.
+const SIZES: std::ops::RangeInclusive<usize> = 8..=8192;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Model kind.
+    #[arg(long, value_parser = values::model_kind(), default_value = "masked")]
+    pub model: ModelKind,
+    /// Dataset folder with trainA/ and trainB/.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Resize every image to N×N (bilinear, OpenCV-style, no antialiasing).
+    #[arg(long, value_name = "N")]
+    pub size: Option<usize>,
+    /// Window side r (odd) for `masked`.
+    #[arg(short = 'r', long = "receptive-field", default_value_t = TrainOptions::default().receptive_field)]
+    pub receptive_field: usize,
+    /// Ridge penalty λ (> 0) [default: each model's own, see docs/models.md].
+    #[arg(long)]
+    pub lambda: Option<f64>,
+    /// What the ridge penalty shrinks towards: the identity map or zero (the reference).
+    #[arg(long, value_enum, default_value_t = PriorArg::of(TrainOptions::default().prior))]
+    pub prior: PriorArg,
+    /// Do not penalise the bias (the reference penalises it).
+    #[arg(long)]
+    pub no_penalize_bias: bool,
+    /// How colour channels share weights [default: separate; shared for omp, lsrf and lasso, as the LSRF reference].
+    #[arg(long, value_enum)]
+    pub channels: Option<Channels>,
+    /// RBF width γ for `pixel-kernel` and `kernel-ridge`.
+    #[arg(long, default_value_t = TrainOptions::default().gamma)]
+    pub gamma: f64,
+    /// Centres per pixel for `pixel-kernel`.
+    #[arg(long, default_value_t = TrainOptions::default().centres)]
+    pub centres: usize,
+    /// Input pixels per output pixel F for `omp` and `lsrf`.
+    #[arg(long, default_value_t = TrainOptions::default().nonzeros)]
+    pub nonzeros: usize,
+    /// Locality weight β for `lsrf`.
+    #[arg(long, default_value_t = TrainOptions::default().beta)]
+    pub beta: f64,
+    /// Principal components k for `pcr`.
+    #[arg(long, default_value_t = TrainOptions::default().components)]
+    pub components: usize,
+    /// ℓ1 penalty α for `lasso`.
+    #[arg(long, default_value_t = TrainOptions::default().alpha)]
+    pub alpha: f64,
+    /// Input normalisation.
+    #[arg(long, value_enum, default_value = "minmax")]
+    pub normalize: NormalizeArg,
+    /// Default output mode stored in the model.
+    #[arg(long, value_enum, default_value = "clip")]
+    pub output_mode: OutputModeArg,
+    /// Target expression name recorded in the model (e.g. happy).
+    #[arg(long)]
+    pub expression: Option<String>,
+    /// Output model file (.safetensors).
+    #[arg(short = 'o', long)]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub gan: GanArgs,
+}
+
+impl Args {
+    /// The library's options from the flags.
+    fn options(&self) -> TrainOptions {
+        TrainOptions {
+            receptive_field: self.receptive_field,
+            lambda: self.lambda,
+            prior: self.prior.into(),
+            penalize_bias: !self.no_penalize_bias,
+            channels: self.channels.map(Into::into),
+            gamma: self.gamma,
+            centres: self.centres,
+            nonzeros: self.nonzeros,
+            beta: self.beta,
+            components: self.components,
+            alpha: self.alpha,
+        }
+    }
+}
+
+/// Checked settings of a per-expression kind.
+struct Train {
+    spec: ModelSpec,
+    load: LoadOptions,
+    a: Args,
+}
+
+impl Train {
+    fn from_args(a: Args) -> Result<Self> {
+        if let Some(s) = a.size {
+            anyhow::ensure!(SIZES.contains(&s), "--size {s}: must be between 8 and 8192");
+        }
+        if a.model != ModelKind::Masked && a.receptive_field != 3 {
+            anyhow::bail!("--receptive-field applies to --model masked only");
+        }
+        let spec = ModelSpec::new(a.model, &a.options()).context("model hyperparameters")?;
+        anyhow::ensure!(
+            a.data.is_dir(),
+            "--data {}: not a folder (expected DIR/trainA and DIR/trainB)",
+            a.data.display()
+        );
+        check_writable_file(&a.output, "-o")?;
+        let load = LoadOptions { size: a.size, normalize: Normalize::from(a.normalize), ..Default::default() };
+        Ok(Self { spec, load, a })
+    }
+}
+
+pub fn run(a: Args) -> Result<ExitCode> {
+    match a.model {
+        ModelKind::Deform => return run_deform(a),
+        ModelKind::Defgan => {
+            return defgan::train(defgan::Target { data: &a.data, size: a.size, output: &a.output, gan: &a.gan })
+        }
+        _ => {}
+    }
+    let t = Train::from_args(a)?;
+    let pb = std::sync::Mutex::new(None::<indicatif::ProgressBar>);
+    let progress = |done: usize, total: usize| {
+        let mut bar = pb.lock().unwrap_or_else(|e| e.into_inner());
+        bar.get_or_insert_with(|| crate::progress::bar(total as u64, "fitting")).set_position(done as u64);
+    };
+    let trained = train_local(&t.spec, &t.a.data, &t.load, t.a.output_mode.into(), t.a.expression.clone(), &progress)
+        .map_err(|e| hint(e, t.a.model))?;
+    if let Some(bar) = pb.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        bar.finish_and_clear();
+    }
+    let file = &trained.file;
+    file.save(&t.a.output)?;
+    let (w, h, c) = trained.shape;
+    eprintln!(
+        "trained {} on {} pairs of {w}×{h}×{c} in {:.2} s (+ {:.2} s loading): {} parameters → {}",
+        file.meta.kind,
+        trained.pairs,
+        trained.fit_s,
+        trained.load_s,
+        file.model.predictor().parameter_count(),
+        t.a.output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Flag hints for training errors: masked regression checks its window against the image size only when fitting.
+fn hint(e: mien::Error, kind: ModelKind) -> anyhow::Error {
+    match e {
+        e @ mien::Error::Core(mien::core::Error::InvalidParam { .. })
+            if matches!(kind, ModelKind::Masked | ModelKind::Pixel) =>
+        {
+            anyhow::Error::new(e).context("--receptive-field")
+        }
+        e => e.into(),
+    }
+}
+
+/// `--model deform`: one model over every expression folder of an aligned
+/// dataset (`DIR/<expression>/trainA|trainB`), each expression's pairs
+/// labelled with its prototype Action Units.
+fn run_deform(a: Args) -> Result<ExitCode> {
+    anyhow::ensure!(
+        a.data.is_dir(),
+        "--data {}: not a folder (expected the output of `mien align --expression all`)",
+        a.data.display()
+    );
+    check_writable_file(&a.output, "-o")?;
+    // --lambda sets the texture step's ridge penalty (towards "no texture change").
+    let params = match a.lambda {
+        Some(l) => mien::deform::DeformParams::default().texture_lambda(l),
+        None => mien::deform::DeformParams::default(),
+    };
+    params.check().context("--lambda")?;
+    let trained = train_deform(&a.data, a.size, &params)?;
+    trained.file.save(&a.output)?;
+    eprintln!(
+        "trained deform on {} pairs over {} expressions ({}) in {:.2} s (+ {:.2} s loading) → {}",
+        trained.pairs,
+        trained.expressions.len(),
+        trained.expressions.join(", "),
+        trained.fit_s,
+        trained.load_s,
+        a.output.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,83 @@
+//! What several subcommands share: exit codes, output-path checks, and the
+//! command line's wording of library errors (flag names added).
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+/// The documented exit code for an error: 1 when no face was found, else 2.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    let no_face = err.chain().any(|e| {
+        e.downcast_ref::<NoFace>().is_some() || e.downcast_ref::<mien::Error>().is_some_and(mien::Error::is_no_face)
+    });
+    if no_face {
+        1
+    } else {
+        2
+    }
+}
+
+/// "No face found", worded for the command line: exits with code 1.
+#[derive(Debug)]
+pub struct NoFace(pub String);
+
+impl std::fmt::Display for NoFace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NoFace {}
+
+/// Fails early when a file cannot be created at `path` (missing or read-only folder),
+/// before any expensive work.
+pub fn check_writable_file(path: &Path, flag: &str) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        anyhow::bail!("{flag} {}: folder {} does not exist; create it first", path.display(), dir.display());
+    }
+    check_writable_dir(dir).with_context(|| format!("{flag} {}", path.display()))
+}
+
+/// Creates `dir` if needed and checks that files can be written in it.
+pub fn check_writable_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create folder {}", dir.display()))?;
+    let probe = dir.join(format!(".mien-write-test.{}", std::process::id()));
+    std::fs::write(&probe, b"").with_context(|| format!("folder {} is not writable", dir.display()))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// The minimum face size flag, checked.
+pub fn check_min_face(min_face: Option<usize>) -> Result<()> {
+    if let Some(m) = min_face {
+        anyhow::ensure!(m >= mien::faces::MIN_MIN_FACE, "--min-face {m}: must be at least 8 pixels");
+    }
+    Ok(())
+}
+
+/// The CLI's wording of a library error: the flags a user can change.
+pub fn hint(err: mien::Error, photo: &Path) -> anyhow::Error {
+    match err {
+        mien::Error::NoFace => NoFace(format!(
+            "{}: no face found; for an already aligned crop use --no-detect, for small faces lower --min-face",
+            photo.display()
+        ))
+        .into(),
+        e @ mien::Error::NoSuchFace { .. } => anyhow::Error::new(e).context(format!("{}: --face", photo.display())),
+        e => anyhow::Error::new(e).context(photo.display().to_string()),
+    }
+}
+
+/// Loads an editor for `-m` (built-in name or file) and `-e`.
+pub fn editor(model: &str, expression: &str) -> Result<mien::Editor> {
+    mien::Editor::builtin(model, expression).map_err(|e| match e {
+        e @ mien::Error::UnknownExpression { .. } => {
+            anyhow::Error::new(e).context(format!("--expression {expression}"))
+        }
+        e => anyhow::Error::new(e).context(format!("-m {model}")),
+    })
+}

@@ -1,0 +1,254 @@
+//! The photo editor: per face, detect, place 68 landmarks, warp the face onto
+//! the model's alignment template, run the model on the crop, blend input and
+//! output by the intensity in the aligned frame, and paste the change back
+//! into the full-resolution photo under a feathered face-shaped mask. Pixels
+//! outside the mask are the photo's, bit for bit; intensity 0 returns the photo.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mien_core::image::{Image, ImageRef};
+use mien_core::normalize::OutputMode;
+use mien_core::pipeline::{self, ApplyOptions};
+use mien_deform::AuVector;
+use mien_face::align::{align_face, paste_back, Template};
+
+use crate::compose::{fit_f32, to_f32_at};
+use crate::faces::{detect_options, FaceChoice, FaceFinder, Found};
+use crate::registry::{builtin, Model};
+use crate::{Error, Result};
+
+/// Where an edit's time went, summed over calls.
+#[derive(Clone, Copy, Default, Debug)]
+pub struct Timings {
+    /// Reading and decoding photos (front ends fill this in).
+    pub decode: Duration,
+    /// Face detection.
+    pub detect: Duration,
+    /// Landmark placement.
+    pub landmarks: Duration,
+    /// Warping faces onto the template.
+    pub align: Duration,
+    /// Running the model.
+    pub synthesise: Duration,
+    /// Pasting the change back.
+    pub paste: Duration,
+    /// Encoding and writing (front ends fill this in).
+    pub encode: Duration,
+}
+
+/// One edited photo and what was found in it.
+#[derive(Clone, Debug)]
+pub struct Edited {
+    /// The edited photo, at the input's size.
+    pub image: Image<u8>,
+    /// The faces edited.
+    pub faces: Vec<Found>,
+    /// Per face: the aligned crop before and after the edit.
+    pub crops: Vec<(Image<u8>, Image<u8>)>,
+    /// Motion-only crops of an AU-conditioned model, one per face.
+    pub deformed: Vec<Image<u8>>,
+    /// Faces smaller than the minimum size that were not edited.
+    pub skipped_small: usize,
+}
+
+/// A model with its target and settings, ready to edit photos. Cheap to
+/// clone: the model is shared.
+#[derive(Clone, Debug)]
+pub struct Editor {
+    model: Arc<Model>,
+    /// An AU model's target at intensity 1 (the expression's prototype, or given AUs).
+    au: Option<AuVector>,
+    template: Template,
+    intensity: f32,
+    faces: FaceChoice,
+    min_face: Option<usize>,
+}
+
+impl Editor {
+    /// An editor of `model` towards `expression` (one of the six; for a
+    /// per-expression model, the expression it was trained for), at full
+    /// intensity, on every face.
+    pub fn new(model: Arc<Model>, expression: &str) -> Result<Self> {
+        let au = if model.takes_au() {
+            builtin::check_expression(expression)?;
+            Some(AuVector::from_expression(expression)?)
+        } else {
+            None
+        };
+        let meta = model.meta();
+        let template = match &meta.alignment {
+            Some(j) => Template::from_json(j).map_err(|e| Error::from(e).context("the model's alignment template"))?,
+            None => Template::canonical(meta.width),
+        };
+        Ok(Self { model, au, template, intensity: 1.0, faces: FaceChoice::All, min_face: None })
+    }
+
+    /// An editor of a built-in model (`masked`, `pixel`, `deform`) or a model file.
+    pub fn builtin(model: &str, expression: &str) -> Result<Self> {
+        Self::new(Arc::new(builtin::resolve(model, expression)?), expression)
+    }
+
+    /// How far to go: 0 returns the photo, 1 the model's full output (AU
+    /// models: the AU target is scaled).
+    pub fn intensity(mut self, intensity: f32) -> Result<Self> {
+        if !(0.0..=1.0).contains(&intensity) {
+            return Err(Error::Intensity(intensity));
+        }
+        self.intensity = intensity;
+        Ok(self)
+    }
+
+    /// Which faces to edit.
+    pub fn faces(mut self, faces: FaceChoice) -> Self {
+        self.faces = faces;
+        self
+    }
+
+    /// The smallest face searched for, in pixels (default [`crate::faces::DEFAULT_MIN_FACE`]).
+    pub fn min_face(mut self, min_face: Option<usize>) -> Self {
+        self.min_face = min_face;
+        self
+    }
+
+    /// Targets an Action Unit vector instead of the expression's prototype (AU models only).
+    pub fn with_au(mut self, au: AuVector) -> Result<Self> {
+        if !self.model.takes_au() {
+            return Err(Error::NotAuModel);
+        }
+        self.au = Some(au);
+        Ok(self)
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The alignment template faces are cropped with.
+    pub fn template(&self) -> &Template {
+        &self.template
+    }
+
+    /// The intensity [`Self::edit`] uses.
+    pub fn current_intensity(&self) -> f32 {
+        self.intensity
+    }
+
+    /// The same editor at another intensity (unchecked: callers pass 0..=1).
+    pub fn at_intensity(&self, intensity: f32) -> Self {
+        Self { intensity, ..self.clone() }
+    }
+
+    /// Edits one decoded photo: finds its faces, then edits them.
+    pub fn edit(&self, finder: &FaceFinder, img: &Image<u8>, t: &mut Timings) -> Result<Edited> {
+        let (faces, skipped) = self.find_faces(finder, img, t)?;
+        let mut edited = self.edit_faces(img, &faces, t)?;
+        edited.skipped_small = skipped;
+        Ok(edited)
+    }
+
+    /// The faces to edit, with landmarks, and how many were too small;
+    /// [`Error::NoFace`] when there are none.
+    pub fn find_faces(&self, finder: &FaceFinder, img: &Image<u8>, t: &mut Timings) -> Result<(Vec<Found>, usize)> {
+        let start = Instant::now();
+        let (boxes, skipped) = finder.detect(img, &detect_options(self.min_face))?;
+        t.detect += start.elapsed();
+        if boxes.is_empty() {
+            return Err(Error::NoFace);
+        }
+        let found = boxes.len();
+        let boxes = self.faces.pick(&boxes).ok_or(match self.faces {
+            FaceChoice::Nth(asked) => Error::NoSuchFace { asked, found },
+            FaceChoice::All => Error::NoFace,
+        })?;
+        let start = Instant::now();
+        let faces = finder.landmarks(img, boxes)?;
+        t.landmarks += start.elapsed();
+        Ok((faces, skipped))
+    }
+
+    /// Edits the given faces of a photo at the editor's intensity.
+    pub fn edit_faces(&self, img: &Image<u8>, faces: &[Found], t: &mut Timings) -> Result<Edited> {
+        self.edit_faces_at(img, faces, self.intensity, t)
+    }
+
+    /// Edits the given faces of a photo at `intensity` (0..=1): align each
+    /// face, run the model, paste the change back. Servers call this with a
+    /// per-request intensity.
+    pub fn edit_faces_at(&self, img: &Image<u8>, faces: &[Found], intensity: f32, t: &mut Timings) -> Result<Edited> {
+        let mut out = img.clone();
+        let mut crops = Vec::new();
+        let mut deformed_crops = Vec::new();
+        for f in faces {
+            let start = Instant::now();
+            let aligned = align_face(img, &f.landmarks, &self.template)?;
+            t.align += start.elapsed();
+            let start = Instant::now();
+            let (edited, deformed) = self.edit_crop_at(&aligned.crop, intensity)?;
+            t.synthesise += start.elapsed();
+            if let Some(d) = deformed {
+                deformed_crops.push(d.to_u8());
+            }
+            let start = Instant::now();
+            out = paste_back(&out, &edited, &aligned.crop, &aligned.transform, &f.landmarks)?;
+            t.paste += start.elapsed();
+            crops.push((aligned.crop, edited.to_u8()));
+        }
+        Ok(Edited { image: out, faces: faces.to_vec(), crops, deformed: deformed_crops, skipped_small: 0 })
+    }
+
+    /// Runs the model on an aligned crop and blends by the editor's
+    /// intensity; 0..255 values at the crop's size.
+    pub fn edit_crop(&self, crop: &Image<u8>) -> Result<Image<f32>> {
+        Ok(self.edit_crop_at(crop, self.intensity)?.0)
+    }
+
+    /// As [`Self::edit_crop`] at a given intensity (0..=1), also returning
+    /// the motion-only crop of an AU-conditioned model.
+    pub fn edit_crop_at(&self, crop: &Image<u8>, intensity: f32) -> Result<(Image<f32>, Option<Image<f32>>)> {
+        let (cw, ch) = (crop.width(), crop.height());
+        match self.model.as_ref() {
+            Model::Local(model) => {
+                let opts = ApplyOptions { resize: true, ..Default::default() };
+                let pred = fit_f32(pipeline::apply_f32(model, crop, std::path::Path::new(CROP_NAME), opts)?, cw, ch);
+                let base = if pred.channels() != crop.channels() { crop.to_rgb() } else { crop.clone() };
+                let a = intensity;
+                let data = base.data().iter().zip(pred.data()).map(|(&x, &y)| x as f32 + a * (y - x as f32)).collect();
+                let out = Image::from_planar(pred.width(), pred.height(), pred.channels(), data)
+                    .expect("the blend has the prediction's shape");
+                Ok((out, None))
+            }
+            #[cfg(feature = "defgan")]
+            // The network at a = 0 would neutralise the face, so 0 returns the crop itself.
+            Model::Defgan(_) if intensity == 0.0 => Ok((crop.to_f32(), Some(crop.to_f32()))),
+            // The intensity scales the target AU vector: 0 is no motion and no texture change.
+            model => self.edit_au_model(model, crop, intensity),
+        }
+    }
+
+    /// An AU-conditioned model on a crop: resize to the model's size,
+    /// normalise as the model records, edit towards the intensity-scaled AU
+    /// target, map both results back to 0..255 at the crop's size.
+    fn edit_au_model(
+        &self,
+        model: &Model,
+        crop: &Image<u8>,
+        intensity: f32,
+    ) -> Result<(Image<f32>, Option<Image<f32>>)> {
+        let meta = model.meta();
+        let mut x = to_f32_at(crop, meta.width, meta.height);
+        let norm = meta.normalize.apply_in_place(&mut x, std::path::Path::new(CROP_NAME))?;
+        let au = self.au.unwrap_or_default().scaled(intensity);
+        let (deformed, output) = edit_au(model, &x.view(), &au)?;
+        let back = |img: &Image<f32>| fit_f32(OutputMode::Clip.to_pixels(img, norm), crop.width(), crop.height());
+        Ok((back(&output), Some(back(&deformed))))
+    }
+}
+
+/// How the aligned crop is named in the building blocks' error messages.
+const CROP_NAME: &str = "the aligned face crop";
+
+fn edit_au(model: &Model, x: &ImageRef<'_, f32>, au: &AuVector) -> Result<(Image<f32>, Image<f32>)> {
+    model.edit_au(x, au).unwrap_or(Err(Error::NotAuModel))
+}
