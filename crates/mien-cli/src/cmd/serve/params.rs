@@ -3,15 +3,10 @@
 //! with 400, and the model and expression are looked up in the catalogue.
 
 use super::catalog::Unknown;
+use mien::FaceChoice;
+
 use super::error::ApiError;
 use super::state::AppState;
-
-/// Which faces to edit.
-#[derive(Clone, Copy, Debug)]
-pub enum Faces {
-    All,
-    Nth(usize),
-}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Format {
@@ -25,7 +20,7 @@ pub struct EditParams {
     pub model: String,
     pub expression: Option<String>,
     pub intensity: f32,
-    pub faces: Faces,
+    pub faces: FaceChoice,
     pub format: Format,
 }
 
@@ -34,7 +29,7 @@ const KNOWN_PARAMS: [&str; 5] = ["expression", "intensity", "model", "face", "fo
 impl EditParams {
     pub fn parse(pairs: Vec<(String, String)>) -> Result<Self, ApiError> {
         let mut p =
-            Self { model: "masked".into(), expression: None, intensity: 1.0, faces: Faces::All, format: Format::Png };
+            Self { model: "masked".into(), expression: None, intensity: 1.0, faces: FaceChoice::All, format: Format::Png };
         let mut seen: Vec<&str> = Vec::new();
         for (key, value) in &pairs {
             let Some(known) = KNOWN_PARAMS.iter().find(|k| **k == key) else {
@@ -59,18 +54,12 @@ impl EditParams {
                     })?
                 }
                 "face" => {
-                    p.faces = match value.as_str() {
-                        "all" => Faces::All,
-                        n => match n.parse::<usize>() {
-                            Ok(k) if k >= 1 => Faces::Nth(k),
-                            _ => {
-                                return Err(ApiError::bad_request(
-                                    "bad_parameter",
-                                    format!("face={n}: use `all` or a face number from 1 (largest first)"),
-                                ))
-                            }
-                        },
-                    }
+                    p.faces = value.parse::<FaceChoice>().map_err(|_| {
+                        ApiError::bad_request(
+                            "bad_parameter",
+                            format!("face={value}: use `all` or a face number from 1 (largest first)"),
+                        )
+                    })?
                 }
                 _ => {
                     p.format = match value.as_str() {
@@ -114,7 +103,7 @@ mod tests {
     fn defaults_and_every_parameter() {
         let p = parse(&[]).unwrap();
         assert_eq!((p.model.as_str(), p.expression.as_deref(), p.intensity), ("masked", None, 1.0));
-        assert!(matches!((p.faces, p.format), (Faces::All, Format::Png)));
+        assert!(matches!((p.faces, p.format), (FaceChoice::All, Format::Png)));
         let p = parse(&[
             ("model", "pixel"),
             ("expression", "sad"),
@@ -124,7 +113,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!((p.model.as_str(), p.expression.as_deref(), p.intensity), ("pixel", Some("sad"), 0.25));
-        assert!(matches!((p.faces, p.format), (Faces::Nth(3), Format::Jpeg)));
+        assert!(matches!((p.faces, p.format), (FaceChoice::Nth(3), Format::Jpeg)));
     }
 
     #[test]

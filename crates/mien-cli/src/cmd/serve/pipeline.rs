@@ -9,23 +9,13 @@ use std::time::{Duration, Instant};
 
 use super::cache::Prepared;
 use super::error::ApiError;
-use super::params::{EditParams, Faces, Format};
+use super::params::{EditParams, Format};
 use super::state::AppState;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mien::core::image::{self, DecodeLimits, Image};
 use mien::faces::detect_options;
-use mien::Timings as EditTimings;
-
-/// Time per stage of one request.
-#[derive(Default, Clone, Copy)]
-pub struct Timings {
-    decode: Duration,
-    detect: Duration,
-    landmarks: Duration,
-    edit: Duration,
-    encode: Duration,
-}
+use mien::{FaceChoice, Timings};
 
 /// What the pipeline produced for one request.
 pub struct Output {
@@ -79,9 +69,9 @@ pub fn compute(st: &AppState, bytes: &[u8], p: &EditParams, want_crops: bool) ->
         .map(|b| [b.x.round() as i64, b.y.round() as i64, b.w.round() as i64, b.h.round() as i64])
         .collect();
     let faces = match p.faces {
-        Faces::All => &prepared.faces[..],
-        Faces::Nth(n) if n <= prepared.faces.len() => &prepared.faces[n - 1..n],
-        Faces::Nth(n) => {
+        FaceChoice::All => &prepared.faces[..],
+        FaceChoice::Nth(n) if n <= prepared.faces.len() => &prepared.faces[n - 1..n],
+        FaceChoice::Nth(n) => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "no_such_face",
@@ -89,9 +79,8 @@ pub fn compute(st: &AppState, bytes: &[u8], p: &EditParams, want_crops: bool) ->
             ))
         }
     };
-    let start = Instant::now();
     // Local models blend input and output by the intensity; deformation models scale their AU target.
-    let edited = editor.edit_faces_at(img, faces, p.intensity, &mut EditTimings::default()).map_err(cannot_edit)?;
+    let edited = editor.edit_faces_at(img, faces, p.intensity, &mut t).map_err(cannot_edit)?;
     let mut crops = Vec::new();
     if want_crops {
         for (i, (before, after)) in edited.crops.iter().enumerate() {
@@ -103,7 +92,6 @@ pub fn compute(st: &AppState, bytes: &[u8], p: &EditParams, want_crops: bool) ->
         }
     }
     let out = edited.image;
-    t.edit = start.elapsed();
     Ok(Output { image: out, crops, boxes: all, edited: faces.len(), cached, timings: t })
 }
 
@@ -154,7 +142,7 @@ pub fn encode_response(img: &Image<u8>, format: Format, mut t: Timings) -> Resul
         ms(t.decode),
         ms(t.detect),
         ms(t.landmarks),
-        ms(t.edit),
+        ms(t.align + t.synthesise + t.paste),
         ms(t.encode)
     );
     if let Ok(v) = HeaderValue::from_str(&timing) {
