@@ -97,12 +97,15 @@ pub fn resolve(model: &str, expression: &str) -> Result<Model> {
     Model::load(path)
 }
 
+/// (model name or file, expression; empty when one model serves every expression).
+type CacheKey = (String, String);
+
 /// Models loaded once and shared: the same model for every expression of an
 /// AU-conditioned kind, one per expression otherwise. Servers and batch
 /// front ends ask it instead of decoding a model per request.
 #[derive(Default)]
 pub struct ModelCache {
-    loaded: std::sync::Mutex<Vec<((String, String), Arc<Model>)>>,
+    loaded: std::sync::Mutex<Vec<(CacheKey, Arc<Model>)>>,
 }
 
 impl ModelCache {
