@@ -61,6 +61,15 @@ pub enum Error {
         actual: (usize, usize, usize),
     },
 
+    /// A corpus folder holds none of the photos it should.
+    #[error("{path}: no {expected} found; point at the folder that holds the corpus (e.g. ../shared/data/taiwanese)")]
+    EmptyCorpus {
+        /// The folder.
+        path: std::path::PathBuf,
+        /// What was looked for.
+        expected: &'static str,
+    },
+
     // ---- bad parameters -------------------------------------------------
     /// An alignment template is invalid (wrong point count, size out of range).
     #[error("invalid alignment template: {0}; use Template::canonical or the template stored with the model")]
