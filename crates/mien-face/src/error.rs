@@ -47,6 +47,9 @@ pub enum Error {
     /// Landmarks (or points derived from them) cannot define an alignment.
     #[error("cannot align: {0}; pass the 68 landmarks of one face from Landmarker::landmarks")]
     BadLandmarks(String),
+    /// Landmarks cannot be measured (the eye centres coincide, a point is not finite).
+    #[error("cannot measure the expression: {0}; pass the 68 landmarks of one face from Landmarker::landmarks")]
+    UnmeasurableLandmarks(String),
     /// A crop handed to `paste_back` does not match the photo or the other crop.
     #[error("the {what} is {}×{}×{} (width×height×channels) but {}×{}×{} was expected; paste the crop align_face made, with the photo's channel count", actual.0, actual.1, actual.2, expected.0, expected.1, expected.2)]
     CropMismatch {
@@ -56,6 +59,15 @@ pub enum Error {
         expected: (usize, usize, usize),
         /// Actual width, height, channels.
         actual: (usize, usize, usize),
+    },
+
+    /// A corpus folder holds none of the photos it should.
+    #[error("{path}: no {expected} found; point at the folder that holds the corpus (e.g. ../shared/data/taiwanese)")]
+    EmptyCorpus {
+        /// The folder.
+        path: std::path::PathBuf,
+        /// What was looked for.
+        expected: &'static str,
     },
 
     // ---- bad parameters -------------------------------------------------

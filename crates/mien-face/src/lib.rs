@@ -11,11 +11,13 @@
 #![warn(missing_docs)]
 
 pub mod align;
+pub mod corpora;
 pub mod detect;
 pub mod error;
 pub mod expression;
 mod faceapi;
 pub mod landmarks;
+pub mod strength;
 
 pub use align::{align_face, landmarks_to_crop, paste_back, warp_to_crop, Aligned, Similarity, Template};
 pub use detect::{detect_faces, detect_faces_report, DetectOptions, Detections, FaceBox, FaceDetector};

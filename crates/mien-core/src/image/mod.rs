@@ -6,6 +6,7 @@
 //! its pixels, `ImageRef` and `ImageMut` borrow them; `T` is `u8` for decoded
 //! photos and `f32` for normalised intensities.
 
+pub mod chroma;
 mod io;
 mod palette_tiff;
 mod resize;
