@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mien_core::image::{Image, ImageRef};
+use mien_core::image::{chroma, Image, ImageRef};
 use mien_core::normalize::OutputMode;
 use mien_core::pipeline::{self, ApplyOptions};
 use mien_deform::AuVector;
@@ -63,6 +63,19 @@ pub struct Editor {
     intensity: f32,
     faces: FaceChoice,
     min_face: Option<usize>,
+    colour: Colour,
+}
+
+/// How an edit treats the colour of a colour photo.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Colour {
+    /// The model changes luminance only; the photo's chroma (Cb, Cr) is kept,
+    /// moved only by an AU model's motion step. No grey or tinted patches
+    /// from a model trained on grey (or differently lit) faces.
+    #[default]
+    KeepChroma,
+    /// The model's output as it is, channel by channel.
+    Model,
 }
 
 impl Editor {
@@ -81,7 +94,15 @@ impl Editor {
             Some(j) => Template::from_json(j).map_err(|e| Error::from(e).context("the model's alignment template"))?,
             None => Template::canonical(meta.width),
         };
-        Ok(Self { model, au, template, intensity: 1.0, faces: FaceChoice::All, min_face: None })
+        Ok(Self {
+            model,
+            au,
+            template,
+            intensity: 1.0,
+            faces: FaceChoice::All,
+            min_face: None,
+            colour: Colour::KeepChroma,
+        })
     }
 
     /// An editor of a built-in model (`masked`, `pixel`, `deform`) or a model file.
@@ -108,6 +129,12 @@ impl Editor {
     /// The smallest face searched for, in pixels (default [`crate::faces::DEFAULT_MIN_FACE`]).
     pub fn min_face(mut self, min_face: Option<usize>) -> Self {
         self.min_face = min_face;
+        self
+    }
+
+    /// How colour photos keep their colour (default [`Colour::KeepChroma`]).
+    pub fn colour(mut self, colour: Colour) -> Self {
+        self.colour = colour;
         self
     }
 
@@ -207,6 +234,21 @@ impl Editor {
     /// As [`Self::edit_crop`] at a given intensity (0..=1), also returning
     /// the motion-only crop of an AU-conditioned model.
     pub fn edit_crop_at(&self, crop: &Image<u8>, intensity: f32) -> Result<(Image<f32>, Option<Image<f32>>)> {
+        let (edited, deformed) = self.model_edit_at(crop, intensity)?;
+        if self.colour == Colour::Model || crop.channels() != 3 {
+            return Ok((edited, deformed));
+        }
+        // Chroma comes from the photo, moved by the motion step when there is one.
+        let source = match &deformed {
+            Some(d) if d.channels() == 3 => d.clone(),
+            _ => crop.to_f32(),
+        };
+        let kept = chroma::keep_chroma(&source.view(), &edited.view())?;
+        Ok((kept, deformed))
+    }
+
+    /// The model's own edit of a crop, blended by intensity (no colour handling).
+    fn model_edit_at(&self, crop: &Image<u8>, intensity: f32) -> Result<(Image<f32>, Option<Image<f32>>)> {
         let (cw, ch) = (crop.width(), crop.height());
         match self.model.as_ref() {
             Model::Local(model) => {

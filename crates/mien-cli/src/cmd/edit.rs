@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use mien::core::image::{self, DecodeLimits, Image};
 use mien::deform::AuVector;
 use mien::face::align::{landmarks_to_crop, Template};
-use mien::{Edited, Editor, FaceChoice, FaceFinder, Found, Timings};
+use mien::{Colour, Edited, Editor, FaceChoice, FaceFinder, Found, Timings};
 
 use crate::common::{check_writable_dir, hint};
 use crate::values;
@@ -39,6 +39,11 @@ pub struct Args {
     /// Which faces: `all`, or the N-th largest (1-based).
     #[arg(long, default_value = "all", value_parser = values::face_choice)]
     pub face: FaceChoice,
+    /// Colour photos: `keep-chroma` changes luminance and keeps the photo's
+    /// colour (moved only by a deformation model's motion); `model` takes the
+    /// model's output channel by channel.
+    #[arg(long, value_enum, default_value = "keep-chroma")]
+    pub colour: ColourArg,
     /// Treat each photo as an already aligned face crop (sketches, paintings, animals).
     #[arg(long)]
     pub no_detect: bool,
@@ -54,6 +59,14 @@ pub struct Args {
     /// Print a timing breakdown.
     #[arg(long)]
     pub timings: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColourArg {
+    /// Luminance from the model, chroma from the photo.
+    KeepChroma,
+    /// The model's output channel by channel.
+    Model,
 }
 
 /// Checked settings.
@@ -75,7 +88,11 @@ impl Edit {
             .intensity(a.intensity)
             .context("--intensity")?
             .faces(a.face)
-            .min_face(a.min_face);
+            .min_face(a.min_face)
+            .colour(match a.colour {
+                ColourArg::KeepChroma => Colour::KeepChroma,
+                ColourArg::Model => Colour::Model,
+            });
         if let Some(au) = a.au {
             editor = editor.with_au(au).map_err(|e| match e {
                 mien::Error::NotAuModel => anyhow::anyhow!(

@@ -3,7 +3,9 @@
 //! library refactor (commit 4efd390) produced. A change to any pixel of these
 //! outputs fails here; an intended change re-records the file with
 //! `MIEN_GOLDEN_RECORD=1 cargo test --release -p mien-cli --test tests golden`
-//! and says why in the commit.
+//! and says why in the commit. The edits run with `--colour model` (the
+//! pipeline as it was); the demo runs with today's default, colour-true
+//! editing, re-recorded when that default came (2026-12-04).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -15,18 +17,49 @@ const RECORDED: &str = include_str!("outputs.txt");
 
 /// The commands whose outputs are pinned: (name, arguments; `OUT` is the output path).
 const EDITS: &[(&str, &[&str])] = &[
-    ("astro-masked-happy", &["edit", "SAMPLES/astronaut.png", "-e", "happy", "-o", "OUT"]),
-    ("astro-masked-surprise", &["edit", "SAMPLES/astronaut.png", "-e", "surprise", "--intensity", "0.7", "-o", "OUT"]),
-    ("astro-pixel-sad", &["edit", "SAMPLES/astronaut.png", "-e", "sad", "-m", "pixel", "-o", "OUT"]),
+    ("astro-masked-happy", &["edit", "SAMPLES/astronaut.png", "-e", "happy", "--colour", "model", "-o", "OUT"]),
+    (
+        "astro-masked-surprise",
+        &["edit", "SAMPLES/astronaut.png", "-e", "surprise", "--intensity", "0.7", "--colour", "model", "-o", "OUT"],
+    ),
+    (
+        "astro-pixel-sad",
+        &["edit", "SAMPLES/astronaut.png", "-e", "sad", "-m", "pixel", "--colour", "model", "-o", "OUT"],
+    ),
     (
         "astro-deform-fear",
-        &["edit", "SAMPLES/astronaut.png", "-e", "fear", "-m", "deform", "--intensity", "0.6", "-o", "OUT"],
+        &[
+            "edit",
+            "SAMPLES/astronaut.png",
+            "-e",
+            "fear",
+            "-m",
+            "deform",
+            "--intensity",
+            "0.6",
+            "--colour",
+            "model",
+            "-o",
+            "OUT",
+        ],
     ),
-    ("astro-deform-au12", &["edit", "SAMPLES/astronaut.png", "-m", "deform", "--au", "AU12=0.8", "-o", "OUT"]),
-    ("astro-sweep", &["edit", "SAMPLES/astronaut.png", "-e", "angry", "--sweep", "0,0.5,1", "-o", "OUT"]),
-    ("chelsea-nodetect-fear", &["edit", "SAMPLES/chelsea.png", "--no-detect", "-e", "fear", "-o", "OUT"]),
-    ("solvay-face2-disgust", &["edit", "SAMPLES/solvay_1927.png", "--face", "2", "-e", "disgust", "-o", "OUT"]),
-    ("solvay-all-happy", &["edit", "SAMPLES/solvay_1927.png", "-e", "happy", "-o", "OUT"]),
+    (
+        "astro-deform-au12",
+        &["edit", "SAMPLES/astronaut.png", "-m", "deform", "--au", "AU12=0.8", "--colour", "model", "-o", "OUT"],
+    ),
+    (
+        "astro-sweep",
+        &["edit", "SAMPLES/astronaut.png", "-e", "angry", "--sweep", "0,0.5,1", "--colour", "model", "-o", "OUT"],
+    ),
+    (
+        "chelsea-nodetect-fear",
+        &["edit", "SAMPLES/chelsea.png", "--no-detect", "-e", "fear", "--colour", "model", "-o", "OUT"],
+    ),
+    (
+        "solvay-face2-disgust",
+        &["edit", "SAMPLES/solvay_1927.png", "--face", "2", "-e", "disgust", "--colour", "model", "-o", "OUT"],
+    ),
+    ("solvay-all-happy", &["edit", "SAMPLES/solvay_1927.png", "-e", "happy", "--colour", "model", "-o", "OUT"]),
 ];
 
 /// FNV-1a over the decoded pixels and the shape (independent of PNG encoder settings).

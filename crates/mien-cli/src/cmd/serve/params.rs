@@ -28,8 +28,13 @@ const KNOWN_PARAMS: [&str; 5] = ["expression", "intensity", "model", "face", "fo
 
 impl EditParams {
     pub fn parse(pairs: Vec<(String, String)>) -> Result<Self, ApiError> {
-        let mut p =
-            Self { model: "masked".into(), expression: None, intensity: 1.0, faces: FaceChoice::All, format: Format::Png };
+        let mut p = Self {
+            model: "masked".into(),
+            expression: None,
+            intensity: 1.0,
+            faces: FaceChoice::All,
+            format: Format::Png,
+        };
         let mut seen: Vec<&str> = Vec::new();
         for (key, value) in &pairs {
             let Some(known) = KNOWN_PARAMS.iter().find(|k| **k == key) else {

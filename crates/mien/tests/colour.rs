@@ -1,0 +1,63 @@
+//! Colour-true editing as a property: an edit changes luminance; the photo's
+//! chroma is kept (moved only by an AU model's motion step).
+
+use mien::core::image::chroma::chroma;
+use mien::core::image::{self, Image};
+use mien::face::align::align_face;
+use mien::{Colour, Editor, FaceFinder};
+
+fn astronaut_crop(editor: &Editor) -> Image<u8> {
+    let photo =
+        image::decode(mien::samples::sample("astronaut").unwrap().png, "astronaut".as_ref(), Default::default())
+            .unwrap();
+    let finder = FaceFinder::new().unwrap();
+    let (faces, _) = finder.find(&photo, &mien::faces::detect_options(None)).unwrap();
+    align_face(&photo, &faces[0].landmarks, editor.template()).unwrap().crop
+}
+
+/// Largest Cb/Cr difference between two RGB images over pixels away from the
+/// 0..255 limits (where chroma may be shrunk to stay in range), and how many were compared.
+fn max_chroma_gap(a: &Image<f32>, b: &Image<f32>) -> (f32, usize) {
+    let n = a.width() * a.height();
+    let (pa, pb) = (a.data(), b.data());
+    let (mut worst, mut counted) = (0.0f32, 0);
+    for i in 0..n {
+        let rgb_b = [pb[i], pb[n + i], pb[2 * n + i]];
+        if rgb_b.iter().any(|&v| !(1.0..=254.0).contains(&v)) {
+            continue;
+        }
+        let (ca, cb) = (chroma(pa[i], pa[n + i], pa[2 * n + i]), chroma(rgb_b[0], rgb_b[1], rgb_b[2]));
+        worst = worst.max((ca.0 - cb.0).abs()).max((ca.1 - cb.1).abs());
+        counted += 1;
+    }
+    (worst, counted)
+}
+
+#[test]
+fn every_builtin_model_keeps_the_photos_chroma() {
+    for model in mien::registry::builtin::NAMES {
+        for expression in ["happy", "surprise", "sad"] {
+            let editor = Editor::builtin(model, expression).unwrap();
+            let crop = astronaut_crop(&editor);
+            let (edited, deformed) = editor.edit_crop_at(&crop, 1.0).unwrap();
+            // Outside the motion the chroma source is the crop itself; with motion, the moved crop.
+            let source = deformed.unwrap_or_else(|| crop.to_f32());
+            let (gap, counted) = max_chroma_gap(&source, &edited);
+            assert!(counted > crop.width() * crop.height() / 2, "{model}/{expression}: {counted} pixels compared");
+            assert!(gap < 0.01, "{model}/{expression}: chroma moved by {gap}");
+            // And the edit did change something: luminance.
+            let changed = edited.data().iter().zip(source.data()).filter(|(a, b)| (**a - **b).abs() > 2.0).count();
+            assert!(changed > 100, "{model}/{expression}: the edit changed only {changed} values");
+        }
+    }
+}
+
+#[test]
+fn model_colour_mode_gives_the_models_own_output() {
+    let editor = Editor::builtin("masked", "surprise").unwrap().colour(Colour::Model);
+    let crop = astronaut_crop(&editor);
+    let (edited, _) = editor.edit_crop_at(&crop, 1.0).unwrap();
+    // Channel-by-channel grey-trained regression shifts chroma somewhere: that is what KeepChroma prevents.
+    let (gap, _) = max_chroma_gap(&crop.to_f32(), &edited);
+    assert!(gap > 3.0, "expected the raw model to move chroma, moved {gap}");
+}
