@@ -41,6 +41,7 @@ pub mod compose;
 pub mod editor;
 pub mod error;
 pub mod faces;
+pub mod measure;
 pub mod protocol;
 pub mod registry;
 pub mod samples;

@@ -17,6 +17,7 @@ use anyhow::{Context, Result};
 use mien::core::image::{self, DecodeLimits, Image};
 use mien::core::labels::{self, Labelled, LabelledPair, PairMode, EXPRESSIONS};
 use mien::face::align::{align_face, Template};
+use mien::face::corpora;
 use mien::faces::detect_options;
 use mien::FaceFinder;
 use rayon::prelude::*;
@@ -29,6 +30,12 @@ pub struct Args {
     /// CSV of `subject,expression,path` (expression `neutral` for the source photos).
     #[arg(long, value_name = "FILE")]
     pub csv: Option<PathBuf>,
+    /// Folder of the Taiwanese set (names PPTVESS.jpg; front views are used; subjects tw01, tw02, …).
+    #[arg(long, value_name = "DIR")]
+    pub taiwanese: Option<PathBuf>,
+    /// Folder of the London set (neutral/ID.jpg ↔ smiling/ID.jpg, as happy; subjects london001, …).
+    #[arg(long, value_name = "DIR")]
+    pub london: Option<PathBuf>,
     /// Target expression (happy, surprise, sad, angry, disgust, fear) or `all` (one dataset per expression).
     #[arg(long, default_value = "all")]
     pub expression: String,
@@ -61,11 +68,28 @@ struct Align {
 
 impl Align {
     fn from_args(a: Args) -> Result<Self> {
-        let labels = match (&a.jaffe, &a.csv) {
-            (Some(d), None) => labels::jaffe_labels(d).with_context(|| format!("--jaffe {}", d.display()))?,
-            (None, Some(c)) => labels::csv_labels(c).with_context(|| format!("--csv {}", c.display()))?,
-            _ => anyhow::bail!("give exactly one of --jaffe DIR or --csv FILE"),
-        };
+        // Every source given is pooled into one set; subject names stay distinct per source.
+        let mut labels = Vec::new();
+        if let Some(d) = &a.jaffe {
+            labels.extend(labels::jaffe_labels(d).with_context(|| format!("--jaffe {}", d.display()))?);
+        }
+        if let Some(c) = &a.csv {
+            labels.extend(labels::csv_labels(c).with_context(|| format!("--csv {}", c.display()))?);
+        }
+        if let Some(d) = &a.taiwanese {
+            let listing = corpora::taiwanese(d).with_context(|| format!("--taiwanese {}", d.display()))?;
+            report_skipped(&listing.skipped);
+            labels.extend(corpora::taiwanese_labels(&listing.items));
+        }
+        if let Some(d) = &a.london {
+            let listing = corpora::london(d).with_context(|| format!("--london {}", d.display()))?;
+            report_skipped(&listing.skipped);
+            labels.extend(listing.items);
+        }
+        anyhow::ensure!(
+            a.jaffe.is_some() || a.csv.is_some() || a.taiwanese.is_some() || a.london.is_some(),
+            "give at least one of --jaffe DIR, --csv FILE, --taiwanese DIR, --london DIR (several are pooled)"
+        );
         let names: Vec<&str> = EXPRESSIONS.iter().map(|(n, _)| *n).collect();
         let expressions = if a.expression == "all" {
             names.iter().map(|s| s.to_string()).collect()
@@ -100,6 +124,13 @@ impl Align {
             template: Template::canonical(a.size),
             output: a.output,
         })
+    }
+}
+
+/// Files of a corpus folder that were not recognised.
+fn report_skipped(skipped: &[corpora::Skipped]) {
+    for s in skipped {
+        eprintln!("not used: {}: {}", s.path.display(), s.reason);
     }
 }
 

@@ -24,6 +24,7 @@ use mien_face::{expression_class, ExpressionNet};
 
 pub use report::{mean_std, Report, Tally};
 
+use crate::measure::StrengthMeter;
 use crate::registry::{ModelKind, ModelSpec, TrainOptions};
 use crate::{aligned, Error, Result};
 
@@ -103,6 +104,8 @@ pub struct Plan {
     pub expression_check: bool,
     /// Most grid rows to keep (first fold, largest size).
     pub grid_rows: usize,
+    /// Whether to measure expression strength with landmarks ([`crate::measure`]).
+    pub strength: bool,
 }
 
 /// One finished fold, for progress.
@@ -163,6 +166,7 @@ pub fn run(plan: &Plan, on_fold: &mut dyn FnMut(&FoldDone)) -> Result<Report> {
         Some((top == k, p[k] as f64))
     };
 
+    let meter = if plan.strength { Some(StrengthMeter::new()?) } else { None };
     let start = Instant::now();
     let mut tallies: BTreeMap<(usize, usize), Tally> = BTreeMap::new();
     let (mut floor, mut ceiling) = (Tally::default(), Tally::default());
@@ -215,6 +219,9 @@ pub fn run(plan: &Plan, on_fold: &mut dyn FnMut(&FoldDone)) -> Result<Report> {
                     t.psnr.push(metrics::psnr_from_mse(mse));
                     t.ssim.push(metrics::ssim(o, target));
                     t.classified(classify(o));
+                    if let Some(m) = &meter {
+                        t.strength.push(m.compare(&all[i].input, o, target)?);
+                    }
                 }
                 if fi == 0 && si + 1 == plan.train_sizes.len() {
                     for (r, o) in outs.iter().take(plan.grid_rows).enumerate() {

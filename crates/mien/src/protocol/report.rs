@@ -32,6 +32,8 @@ pub struct Tally {
     pub predict_s: f64,
     /// Outputs predicted.
     pub predicted: usize,
+    /// Expression strength of each output against its real target (when measured).
+    pub strength: Vec<mien_face::strength::Strength>,
 }
 
 impl Tally {
@@ -41,6 +43,11 @@ impl Tally {
             self.prob += prob;
             self.classified += 1;
         }
+    }
+
+    /// Mean strength ratio and direction cosine over the outputs, when measured.
+    pub fn strength_summary(&self) -> Option<mien_face::strength::StrengthSummary> {
+        (!self.strength.is_empty()).then(|| mien_face::strength::summarize(&self.strength))
     }
 
     /// Share of outputs classified as the target and the mean target

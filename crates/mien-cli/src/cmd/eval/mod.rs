@@ -48,6 +48,10 @@ pub struct Args {
     /// Skip the expression classifier check.
     #[arg(long)]
     pub no_expression_check: bool,
+    /// Skip the landmark measure of expression strength (ratio of the edit's
+    /// landmark change to the real one, and their direction cosine).
+    #[arg(long)]
+    pub no_strength: bool,
     /// Dataset folder with testA/ and testB/ (and trainA/, trainB/, pairs.csv for --models).
     #[arg(long)]
     pub data: PathBuf,
@@ -84,6 +88,8 @@ struct Row {
     file_bytes: u64,
     train_s: f64,
     apply_ms: f64,
+    /// Mean landmark strength ratio and direction cosine against the real targets.
+    strength: Option<(Option<f32>, Option<f32>)>,
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
@@ -103,6 +109,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             expression: a.expression.clone(),
             expression_check: !a.no_expression_check,
             grid_rows: a.grid_rows,
+            strength: !a.no_strength,
         };
         let outputs = protocol::Outputs { csv: a.csv, markdown: a.markdown, grid: a.grid };
         return protocol::run(&plan, &outputs);
@@ -142,7 +149,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
         Ok(PairedDataset::load(&a.data, Split::Test, &opts)?)
     };
     let base = load(w0, h0)?;
-    let mut rows = vec![score_identity(&base)];
+    let meter = if a.no_strength { None } else { Some(mien::measure::StrengthMeter::new()?) };
+    let mut rows = vec![score_identity(&base, meter.is_some())];
     let mut grid_cols: Vec<Vec<Image<u8>>> = Vec::new();
     for (path, editor, bytes) in &models {
         let meta = editor.model().meta();
@@ -157,7 +165,20 @@ pub fn run(a: Args) -> Result<ExitCode> {
             .with_context(|| format!("applying {}", path.display()))?;
         let apply_ms = t.elapsed().as_secs_f64() * 1000.0 / data.len() as f64;
         let (mse, ssim) = mean_scores(outputs.iter().zip(data.pairs.iter().map(|p| &p.target)));
+        let strength = match &meter {
+            Some(m) => {
+                let all = outputs
+                    .iter()
+                    .zip(&data.pairs)
+                    .map(|(o, p)| m.compare(&p.input, o, &p.target).with_context(|| p.name.clone()))
+                    .collect::<Result<Vec<_>>>()?;
+                let sum = mien::measure::summarize(&all);
+                Some((sum.mean_ratio, sum.mean_cosine))
+            }
+            None => None,
+        };
         rows.push(Row {
+            strength,
             name: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
             kind: meta.kind.clone(),
             mse,
@@ -194,9 +215,11 @@ pub fn run(a: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn score_identity(data: &PairedDataset) -> Row {
+fn score_identity(data: &PairedDataset, strength: bool) -> Row {
     let (mse, ssim) = mean_scores(data.pairs.iter().map(|p| (&p.input, &p.target)));
     Row {
+        // The identity map moves no landmark: strength 0, cosine 0 by convention.
+        strength: strength.then_some((Some(0.0), Some(0.0))),
         name: "identity".into(),
         kind: "input".into(),
         mse,
@@ -225,14 +248,24 @@ fn mean_scores<'a>(pairs: impl Iterator<Item = (&'a Image<u8>, &'a Image<u8>)>) 
     (mse / n as f64, ssim / n as f64)
 }
 
+/// The strength ratio and cosine of a row, `missing` where not measured.
+fn strength_cells(r: &Row, digits: usize, missing: &str) -> (String, String) {
+    let cell = |v: Option<f32>| v.map_or_else(|| missing.to_string(), |x| format!("{x:.digits$}"));
+    match r.strength {
+        Some((ratio, cosine)) => (cell(ratio), cell(cosine)),
+        None => (missing.to_string(), missing.to_string()),
+    }
+}
+
 fn markdown(rows: &[Row], n: usize) -> String {
     let mut s = format!("{n} test pairs\n\n");
-    s.push_str("| model | kind | MSE | PSNR (dB) | SSIM | parameters | file bytes | train s | apply ms/img |\n");
-    s.push_str("|---|---|---|---|---|---|---|---|---|\n");
+    s.push_str("| model | kind | MSE | PSNR (dB) | SSIM | strength | cosine | parameters | file bytes | train s | apply ms/img |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in rows {
+        let (ratio, cosine) = strength_cells(r, 2, "–");
         let _ = writeln!(
             s,
-            "| {} | {} | {:.5} | {:.2} | {:.4} | {} | {} | {:.3} | {:.3} |",
+            "| {} | {} | {:.5} | {:.2} | {:.4} | {ratio} | {cosine} | {} | {} | {:.3} | {:.3} |",
             r.name, r.kind, r.mse, r.psnr, r.ssim, r.params, r.file_bytes, r.train_s, r.apply_ms
         );
     }
@@ -240,11 +273,14 @@ fn markdown(rows: &[Row], n: usize) -> String {
 }
 
 fn csv(rows: &[Row]) -> String {
-    let mut s = String::from("model,kind,mse,psnr_db,ssim,parameters,file_bytes,train_s,apply_ms_per_image\n");
+    let mut s = String::from(
+        "model,kind,mse,psnr_db,ssim,parameters,file_bytes,train_s,apply_ms_per_image,strength_ratio,strength_cosine\n",
+    );
     for r in rows {
+        let (ratio, cosine) = strength_cells(r, 4, "");
         let _ = writeln!(
             s,
-            "{},{},{:.6},{:.4},{:.5},{},{},{:.4},{:.4}",
+            "{},{},{:.6},{:.4},{:.5},{},{},{:.4},{:.4},{ratio},{cosine}",
             r.name, r.kind, r.mse, r.psnr, r.ssim, r.params, r.file_bytes, r.train_s, r.apply_ms
         );
     }
