@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::util::{mien, Fixture};
+use crate::util::{mien, shared_data, Fixture};
 
 /// The recorded hashes, one `name hash` line each.
 const RECORDED: &str = include_str!("outputs.txt");
@@ -18,7 +18,10 @@ const EDITS: &[(&str, &[&str])] = &[
     ("astro-masked-happy", &["edit", "SAMPLES/astronaut.png", "-e", "happy", "-o", "OUT"]),
     ("astro-masked-surprise", &["edit", "SAMPLES/astronaut.png", "-e", "surprise", "--intensity", "0.7", "-o", "OUT"]),
     ("astro-pixel-sad", &["edit", "SAMPLES/astronaut.png", "-e", "sad", "-m", "pixel", "-o", "OUT"]),
-    ("astro-deform-fear", &["edit", "SAMPLES/astronaut.png", "-e", "fear", "-m", "deform", "--intensity", "0.6", "-o", "OUT"]),
+    (
+        "astro-deform-fear",
+        &["edit", "SAMPLES/astronaut.png", "-e", "fear", "-m", "deform", "--intensity", "0.6", "-o", "OUT"],
+    ),
     ("astro-deform-au12", &["edit", "SAMPLES/astronaut.png", "-m", "deform", "--au", "AU12=0.8", "-o", "OUT"]),
     ("astro-sweep", &["edit", "SAMPLES/astronaut.png", "-e", "angry", "--sweep", "0,0.5,1", "-o", "OUT"]),
     ("chelsea-nodetect-fear", &["edit", "SAMPLES/chelsea.png", "--no-detect", "-e", "fear", "-o", "OUT"]),
@@ -47,10 +50,8 @@ fn produce() -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (name, args) in EDITS {
         let target = fx.path(&format!("{name}.png"));
-        let args: Vec<String> = args
-            .iter()
-            .map(|a| a.replace("SAMPLES", &samples()).replace("OUT", &target.to_string_lossy()))
-            .collect();
+        let args: Vec<String> =
+            args.iter().map(|a| a.replace("SAMPLES", &samples()).replace("OUT", &target.to_string_lossy())).collect();
         let res = mien().args(&args).output().unwrap();
         assert!(res.status.success(), "mien {args:?}: {}", String::from_utf8_lossy(&res.stderr));
         out.push((name.to_string(), pixel_hash(&target)));
@@ -65,7 +66,7 @@ fn produce() -> Vec<(String, String)> {
     }
     match loso_table(&fx) {
         Some(rows) => out.extend(rows),
-        None => println!("SKIPPED (JAFFE part): ../shared/data/jaffe not found; the sample edits were still checked"),
+        None => eprintln!("(only the JAFFE table was skipped; the sample edits and the demo were checked)"),
     }
     out
 }
@@ -73,10 +74,7 @@ fn produce() -> Vec<(String, String)> {
 /// `eval --protocol loso` on aligned JAFFE happy: every deterministic column
 /// of the CSV (metrics, sizes; not the timings), hashed per row.
 fn loso_table(fx: &Fixture) -> Option<Vec<(String, String)>> {
-    let jaffe = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/jaffe");
-    if !jaffe.is_dir() {
-        return None;
-    }
+    let jaffe = shared_data("jaffe")?;
     let aligned = fx.path("aligned");
     let res = mien()
         .args(["align", "--jaffe", &jaffe.to_string_lossy(), "--expression", "happy", "--pairs-all", "-o"])
