@@ -161,7 +161,8 @@ mod tests {
         for (name, p) in [("omp", OmpParams::default()), ("lsrf", LsrfParams::default().as_omp().clone())] {
             let m = p.fit(&data).unwrap();
             assert_eq!(m.weight_sets(), 1, "{name}");
-            assert_eq!(m.parameter_count(), d * (f + 1), "{name}");
+            // A value and an input index per entry.
+            assert_eq!(m.parameter_count(), 2 * d * (f + 1), "{name}");
             for i in 0..d {
                 let row: Vec<usize> = m.sparse.row(0, i).map(|e| e.0).collect();
                 assert_eq!(row.len(), f + 1, "{name} pixel {i}: {row:?}");
