@@ -6,6 +6,7 @@ mod face;
 mod golden;
 mod interop;
 mod serve;
+mod snapshots;
 mod util;
 
 use mien::core::image::Image;

@@ -350,7 +350,7 @@ mod tests {
     fn reference_weights_load_and_round_trip() {
         let dir = Path::new(REFERENCE);
         if !dir.is_dir() {
-            eprintln!("skipping: {} is absent (shared data is not part of the project)", dir.display());
+            eprintln!("SKIPPED: ../shared/data/lsrf-reference/weights not found; put the project's shared data folder at ../shared, next to the project root");
             return;
         }
         for (file, side, per_row) in [

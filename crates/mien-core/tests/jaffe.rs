@@ -2,7 +2,7 @@
 //! beat the identity map and the pixel model on held-out subjects.
 //!
 //! Needs `../shared/data/jaffe` (research-use data that never enters the
-//! repository); skips with a message when it is absent.
+//! repository); prints `SKIPPED: …` and returns when it is absent.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,9 +17,14 @@ use mien_core::pipeline::{self, ApplyOptions};
 
 const HELD_OUT: [&str; 2] = ["KA", "KL"];
 
+/// `../shared/data/jaffe` next to the project root, or `None` after saying what is missing.
 fn jaffe_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/jaffe");
-    dir.is_dir().then_some(dir)
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    eprintln!("SKIPPED: ../shared/data/jaffe not found; put the project's shared data folder at ../shared, next to the project root");
+    None
 }
 
 /// Rows 40..232, columns 32..224 of the 256×256 photo, resized to 128×128.
@@ -88,10 +93,7 @@ fn test_mse(model: Option<&ModelFile>, test: &PairedDataset) -> f64 {
 
 #[test]
 fn masked_beats_identity_and_pixel_on_held_out_subjects() {
-    let Some(dir) = jaffe_dir() else {
-        eprintln!("SKIPPED: ../shared/data/jaffe not found (JAFFE is shared-only data)");
-        return;
-    };
+    let Some(dir) = jaffe_dir() else { return };
     let pairs = load_happy_pairs(&dir);
     assert_eq!(pairs.len(), 10, "ten JAFFE subjects, palette TIFFs of KM included");
     let (train, test) = (dataset(&pairs, false), dataset(&pairs, true));

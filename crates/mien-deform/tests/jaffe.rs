@@ -4,7 +4,8 @@
 //! JAFFE may not be redistributed, so the aligned crops are not in the
 //! project. Point `MIEN_ALIGNED_JAFFE` at the output of
 //! `mien align --jaffe ../shared/data/jaffe --expression all --pairs-all -o DIR`;
-//! without it (or when the folder is absent) the test prints why and passes.
+//! without it (or when the folder is absent) the test prints `SKIPPED: …` and
+//! passes. (It cannot align JAFFE itself: alignment lives in `mien-face`.)
 
 use std::path::PathBuf;
 
@@ -13,16 +14,24 @@ use mien_core::image::Image;
 use mien_deform::data::{load_aligned, split_subject, ExpressionData};
 use mien_deform::DeformParams;
 
-#[test]
-fn motion_only_beats_the_input_on_held_out_subjects() {
+const HOW: &str = "`mien align --jaffe ../shared/data/jaffe --expression all --pairs-all -o DIR`";
+
+/// The folder `MIEN_ALIGNED_JAFFE` names, or `None` after printing `SKIPPED: …`.
+fn aligned_jaffe() -> Option<PathBuf> {
     let Some(dir) = std::env::var_os("MIEN_ALIGNED_JAFFE").map(PathBuf::from) else {
-        eprintln!("skipped: set MIEN_ALIGNED_JAFFE to an aligned JAFFE folder (`mien align --jaffe ../shared/data/jaffe --expression all --pairs-all -o DIR`)");
-        return;
+        eprintln!("SKIPPED: set MIEN_ALIGNED_JAFFE to an aligned JAFFE folder ({HOW})");
+        return None;
     };
     if !dir.is_dir() {
-        eprintln!("skipped: {} is not a folder", dir.display());
-        return;
+        eprintln!("SKIPPED: MIEN_ALIGNED_JAFFE={} is not a folder; point it at the output of {HOW}", dir.display());
+        return None;
     }
+    Some(dir)
+}
+
+#[test]
+fn motion_only_beats_the_input_on_held_out_subjects() {
+    let Some(dir) = aligned_jaffe() else { return };
     let all = load_aligned(&dir, Split::Train, &LoadOptions::default()).unwrap();
     // Three folds keep the test near 10 s; the example `jaffe_loso` runs all ten.
     let mut sums = vec![(0.0f64, 0.0f64, 0usize); all.len()];

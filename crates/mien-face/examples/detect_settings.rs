@@ -13,7 +13,7 @@ use mien_face::{DetectOptions, FaceDetector};
 
 fn main() {
     let shared = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data"));
-    let samples = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../mien-cli/samples"));
+    let samples = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../mien/samples"));
     let det = FaceDetector::new().expect("built-in model");
     let astro = load(&samples.join("astronaut.png"), DecodeLimits::default()).expect("sample");
     let solvay = load(&samples.join("solvay_1927.png"), DecodeLimits::default()).expect("sample");

@@ -1,7 +1,9 @@
 //! Alignment and pasting: synthetic transforms, JAFFE consistency (from
-//! `../shared`, skipped when absent) and paste-back round trips.
+//! `../shared`, skipped when absent) and paste-back round trips on the
+//! bundled astronaut sample.
 
-use std::path::Path;
+mod common;
+
 use std::sync::OnceLock;
 
 use mien_core::image::{load, resize_bilinear, DecodeLimits, Image};
@@ -9,8 +11,6 @@ use mien_face::{
     align_face, detect_faces, eye_centres, landmarks_to_crop, paste_back, warp_to_crop, DetectOptions, Error,
     Landmarker, Landmarks, Similarity, Template,
 };
-
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared");
 
 /// One JAFFE photo: subject and expression (`KA.HA`), image, landmarks.
 type Photo = (String, Image<u8>, Landmarks);
@@ -20,12 +20,8 @@ fn jaffe() -> Option<&'static [Photo]> {
     static CACHE: OnceLock<Option<Vec<Photo>>> = OnceLock::new();
     CACHE
         .get_or_init(|| {
-            let dir = Path::new(SHARED).join("data/jaffe");
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                eprintln!("skipping: {} is absent", dir.display());
-                return None;
-            };
-            let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            let dir = common::shared("data/jaffe")?;
+            let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
             paths.retain(|p| p.extension().is_some_and(|e| e == "tiff"));
             paths.sort();
             let net = Landmarker::new().unwrap();
@@ -42,15 +38,6 @@ fn jaffe() -> Option<&'static [Photo]> {
             Some(photos)
         })
         .as_deref()
-}
-
-fn load_shared(rel: &str) -> Option<Image<u8>> {
-    let p = Path::new(SHARED).join(rel);
-    if !p.exists() {
-        eprintln!("skipping: {} is absent", p.display());
-        return None;
-    }
-    Some(load(&p, DecodeLimits::default()).unwrap())
 }
 
 /// Mean over pixels of the per-pixel variance across same-sized grey images.
@@ -168,7 +155,7 @@ fn aligned_eyes_land_on_the_template() {
 }
 
 fn astronaut_face() -> Option<(Image<u8>, Landmarks)> {
-    let img = load_shared("data/wild/astronaut.png")?;
+    let img = load(&common::sample("astronaut.png")?, DecodeLimits::default()).unwrap();
     let face = detect_faces(&img, &DetectOptions::default()).unwrap()[0];
     let pts = Landmarker::new().unwrap().landmarks(&img, &face).unwrap();
     Some((img, pts))

@@ -1,21 +1,11 @@
-//! Detection on real photos from `../shared` (skipped when it is absent).
+//! Detection on real photos: the bundled samples and JAFFE (from `../shared`,
+//! skipped when it is absent).
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::{sample, shared};
 use mien_core::image::{load, DecodeLimits};
 use mien_face::{detect_faces, detect_faces_report, DetectOptions};
-
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared");
-
-fn shared(rel: &str) -> Option<PathBuf> {
-    let p = Path::new(SHARED).join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("skipping: {} is absent (it lives in ../shared, outside the project)", p.display());
-        None
-    }
-}
 
 #[test]
 fn exactly_one_face_in_every_jaffe_photo() {
@@ -47,7 +37,7 @@ fn exactly_one_face_in_every_jaffe_photo() {
 
 #[test]
 fn most_faces_in_the_solvay_group_photo() {
-    let Some(p) = shared("data/wild/solvay_1927.png") else { return };
+    let Some(p) = sample("solvay_1927.png") else { return };
     let img = load(&p, DecodeLimits::default()).unwrap();
     let found = detect_faces_report(&img, &DetectOptions::default()).unwrap();
     let n = found.faces.len();
@@ -59,7 +49,7 @@ fn most_faces_in_the_solvay_group_photo() {
 
 #[test]
 fn raising_min_size_skips_and_counts_small_faces() {
-    let Some(p) = shared("data/wild/solvay_1927.png") else { return };
+    let Some(p) = sample("solvay_1927.png") else { return };
     let img = load(&p, DecodeLimits::default()).unwrap();
     let opts = DetectOptions { min_size: 58, ..Default::default() };
     let found = detect_faces_report(&img, &opts).unwrap();
@@ -69,7 +59,7 @@ fn raising_min_size_skips_and_counts_small_faces() {
 
 #[test]
 fn grey_and_colour_find_the_same_face() {
-    let Some(p) = shared("data/wild/astronaut.png") else { return };
+    let Some(p) = sample("astronaut.png") else { return };
     let rgb = load(&p, DecodeLimits::default()).unwrap();
     let a = detect_faces(&rgb, &DetectOptions::default()).unwrap();
     let b = detect_faces(&rgb.to_grey(), &DetectOptions::default()).unwrap();

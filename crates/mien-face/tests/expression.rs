@@ -1,26 +1,21 @@
 //! The expression classifier on real faces (JAFFE, from `../shared`) and on
 //! bad input.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use mien_core::image::{load, DecodeLimits, Image};
 use mien_core::labels::jaffe_expression;
 use mien_face::expression::top_class;
 use mien_face::{detect_faces, expression_class, DetectOptions, Error, ExpressionNet, FaceBox, EXPRESSION_CLASSES};
 
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared");
-
 /// Classifies every JAFFE photo in its detected box; prints the accuracy per
 /// expression and requires most happy faces to read as happy.
 #[test]
 fn jaffe_happy_faces_read_as_happy() {
-    let dir = Path::new(SHARED).join("data/jaffe");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("skipping: {} is absent (JAFFE lives in ../shared, outside the project)", dir.display());
-        return;
-    };
-    let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let Some(dir) = common::shared("data/jaffe") else { return };
+    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     paths.sort();
     let net = ExpressionNet::new().unwrap();
     // expression → (correct, total)
@@ -46,10 +41,7 @@ fn jaffe_happy_faces_read_as_happy() {
         }
         eprintln!("{name}: {} ({p:.3}) box {face:?}", EXPRESSION_CLASSES[top]);
     }
-    if runs == 0 {
-        eprintln!("skipping: no JAFFE photos in {}", dir.display());
-        return;
-    }
+    assert!(runs > 0, "no JAFFE photo in {} was classified", dir.display());
     for (expression, (correct, total)) in &tally {
         eprintln!("{expression:>8}: {correct}/{total} = {:.0}%", 100.0 * *correct as f64 / *total as f64);
     }

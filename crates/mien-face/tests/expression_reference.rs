@@ -10,12 +10,10 @@
 //! grey pixels expanded to RGB. Order: neutral, happy, sad, angry, fearful,
 //! disgusted, surprised.
 
-use std::path::Path;
+mod common;
 
 use mien_core::image::{load, DecodeLimits, Image};
 use mien_face::{ExpressionNet, FaceBox};
-
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared");
 
 /// The 160×120 synthetic image, the whole image as the box.
 const SYNTHETIC_EXPECTED: [f32; 7] =
@@ -73,11 +71,7 @@ fn jaffe_faces_match_face_api() {
         ("KA.AN1.39.tiff", FaceBox { x: 55.16, y: 74.34, w: 147.48, h: 147.48, score: 1.0 }, JAFFE_KA_AN1_EXPECTED),
     ];
     for (name, face, expected) in cases {
-        let p = Path::new(SHARED).join("data/jaffe").join(name);
-        if !p.exists() {
-            eprintln!("skipping {name}: {} is absent (JAFFE lives in ../shared, outside the project)", p.display());
-            continue;
-        }
+        let Some(p) = common::shared(&format!("data/jaffe/{name}")) else { continue };
         let img = load(&p, DecodeLimits::default()).unwrap();
         assert_close(name, &net.classify(&img, &face).unwrap(), &expected);
     }

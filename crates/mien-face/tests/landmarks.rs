@@ -1,22 +1,18 @@
-//! Landmarks on real faces (from `../shared`) and on bad input.
+//! Landmarks on real faces (the bundled astronaut; JAFFE from `../shared`,
+//! skipped when absent) and on bad input.
 
-use std::path::Path;
+mod common;
 
 use mien_core::image::{load, DecodeLimits, Image};
 use mien_face::landmarks::groups::mouth_centre;
 use mien_face::{detect_faces, eye_centres, DetectOptions, Error, FaceBox, FaceParts, Landmarker};
 
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared");
-
 #[test]
 fn landmarks_are_anatomically_plausible_on_photos() {
     let net = Landmarker::new().unwrap();
-    for rel in ["data/wild/astronaut.png", "data/jaffe/KM.NE1.1.tiff", "data/jaffe/YM.SU2.59.tiff"] {
-        let p = Path::new(SHARED).join(rel);
-        if !p.exists() {
-            eprintln!("skipping {rel}: ../shared is absent");
-            continue;
-        }
+    for rel in ["astronaut.png", "data/jaffe/KM.NE1.1.tiff", "data/jaffe/YM.SU2.59.tiff"] {
+        let found = if rel.starts_with("data/") { common::shared(rel) } else { common::sample(rel) };
+        let Some(p) = found else { continue };
         let img = load(&p, DecodeLimits::default()).unwrap();
         let face = detect_faces(&img, &DetectOptions::default()).unwrap()[0];
         let pts = net.landmarks(&img, &face).unwrap();

@@ -7,12 +7,10 @@
 //! resizing, normalisation and network. They are the raw 136 outputs: x, y
 //! interleaved, as fractions of the 112 px input square.
 
-use std::path::Path;
+mod common;
 
 use mien_core::image::{load, DecodeLimits, Image};
 use mien_face::{FaceBox, Landmarker};
-
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared");
 
 /// face-api on a 160×120 synthetic RGB image (the whole image as the box).
 const SYNTHETIC_EXPECTED: [f32; 136] = [
@@ -83,11 +81,7 @@ fn synthetic_image_matches_face_api_including_padding_and_resizing() {
 
 #[test]
 fn jaffe_face_matches_face_api() {
-    let p = Path::new(SHARED).join("data/jaffe/KA.HA1.29.tiff");
-    if !p.exists() {
-        eprintln!("skipping: {} is absent (JAFFE lives in ../shared, outside the project)", p.display());
-        return;
-    }
+    let Some(p) = common::shared("data/jaffe/KA.HA1.29.tiff") else { return };
     let img = load(&p, DecodeLimits::default()).unwrap();
     let net = Landmarker::new().unwrap();
     let face = FaceBox { x: 58.75, y: 73.14, w: 150.48, h: 150.48, score: 1.0 };

@@ -35,7 +35,7 @@ impl std::str::FromStr for FaceChoice {
             "all" => Ok(FaceChoice::All),
             n => match n.parse::<usize>() {
                 Ok(k) if k >= 1 => Ok(FaceChoice::Nth(k)),
-                _ => Err(format!("`{n}`: use `all` or a face number from 1 (largest first)")),
+                _ => Err("use `all` or a face number from 1 (largest first)".to_string()),
             },
         }
     }

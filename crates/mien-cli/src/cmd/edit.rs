@@ -63,9 +63,7 @@ pub struct Args {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColourArg {
-    /// Luminance from the model, chroma from the photo.
     KeepChroma,
-    /// The model's output channel by channel.
     Model,
 }
 
@@ -86,7 +84,9 @@ impl Edit {
         crate::common::check_min_face(a.min_face)?;
         let mut editor = crate::common::editor(&a.model, &a.expression)?
             .intensity(a.intensity)
-            .context("--intensity")?
+            .map_err(|_| {
+                anyhow::anyhow!("--intensity {}: must be between 0 (unchanged) and 1 (full expression)", a.intensity)
+            })?
             .faces(a.face)
             .min_face(a.min_face)
             .colour(match a.colour {

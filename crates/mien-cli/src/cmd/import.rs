@@ -32,11 +32,8 @@ pub struct Args {
 /// The kinds of model a reference weight file can hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ReferenceKind {
-    /// Orthogonal matching pursuit weights.
     Omp,
-    /// Locality-sensitive receptive field weights.
     Lsrf,
-    /// Masked regression weights.
     Masked,
 }
 

@@ -5,20 +5,10 @@ use std::path::PathBuf;
 
 use mien::core::image::{self, Image};
 
-use crate::util::{csv_mse, run_expect, Fixture};
+use crate::util::{csv_mse, run_expect, shared_data, Fixture};
 
 fn sample(name: &str) -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../mien/samples")).join(name)
-}
-
-fn jaffe() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/jaffe"));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: ../shared/data/jaffe not found (JAFFE is shared-only data)");
-        None
-    }
 }
 
 fn load(p: &std::path::Path) -> Image<u8> {
@@ -108,7 +98,7 @@ fn group_photo_and_border_faces() {
 
 #[test]
 fn align_jaffe_counts_and_aligned_model_quality() {
-    let Some(dir) = jaffe() else { return };
+    let Some(dir) = shared_data("jaffe") else { return };
     let fx = Fixture::with_dataset(8, 1);
     let d = dir.to_str().unwrap();
     let err = run_expect(
@@ -249,7 +239,7 @@ fn score_prints_probabilities_per_image() {
 
 #[test]
 fn loso_table_runs_every_model_at_64() {
-    let Some(dir) = jaffe() else { return };
+    let Some(dir) = shared_data("jaffe") else { return };
     let fx = Fixture::with_dataset(8, 1);
     run_expect(
         &["align", "--jaffe", dir.to_str().unwrap(), "--expression", "happy", "--pairs-all", "-o", "al"],

@@ -6,17 +6,7 @@ use std::path::PathBuf;
 use mien::core::image::{self, Image};
 use mien::core::npz;
 
-use crate::util::{run_expect, Fixture};
-
-fn shared(rel: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")).join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: ../shared/data/{rel} not found (shared-only data)");
-        None
-    }
-}
+use crate::util::{run_expect, shared_data, Fixture};
 
 /// The reference pipeline computed straight from the CSR matrix: resize
 /// (rounded to 8 bits), per-image min–max over all channels, `W·x + b` per
@@ -38,7 +28,7 @@ fn reference_output(csr: &npz::Csr, img: &Image<u8>, side: usize) -> Vec<f64> {
 
 #[test]
 fn reference_weights_import_apply_and_export() {
-    let (Some(weights), Some(wild)) = (shared("lsrf-reference/weights"), shared("wild")) else { return };
+    let (Some(weights), Some(wild)) = (shared_data("lsrf-reference/weights"), shared_data("wild")) else { return };
     let fx = Fixture::with_dataset(8, 1);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&weights).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();

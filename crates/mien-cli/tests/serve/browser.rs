@@ -151,7 +151,10 @@ fn page_edits_an_upload_in_chromium() {
         find_program("MIEN_CHROMIUM", &["chromium", "chromium-browser", "google-chrome"]),
         find_program("MIEN_CHROMEDRIVER", &["chromedriver"]),
     ) else {
-        eprintln!("SKIPPED: chromium or chromedriver not found (apt-get install -y chromium chromium-driver)");
+        crate::util::skip(
+            "chromium or chromedriver not found; apt-get install -y chromium chromium-driver, \
+             or set MIEN_CHROMIUM and MIEN_CHROMEDRIVER to their paths",
+        );
         return;
     };
     let server = Server::start(&[]);

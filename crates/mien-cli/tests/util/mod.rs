@@ -1,4 +1,5 @@
-//! Fixtures: a temporary folder with a small synthetic paired dataset.
+//! Fixtures: a temporary folder with a small synthetic paired dataset, and
+//! the shared-only data (`../shared`) or a `SKIPPED:` line saying what is missing.
 
 use std::path::{Path, PathBuf};
 
@@ -82,4 +83,24 @@ pub fn csv_mse(csv: &str, model: &str) -> f64 {
         .find(|l| l.split(',').next() == Some(model))
         .unwrap_or_else(|| panic!("no row `{model}` in\n{csv}"));
     row.split(',').nth(2).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("no MSE in `{row}`"))
+}
+
+/// Prints why a test (or part of one) does not run: `SKIPPED: <reason>`. The
+/// reason says what to set or install.
+pub fn skip(reason: &str) {
+    eprintln!("SKIPPED: {reason}");
+}
+
+/// `../shared/data/REL` next to the project root, or `None` after saying
+/// what is missing. The folder holds data that may not enter the project
+/// (JAFFE, the LSRF reference weights), so a fresh clone has none of it.
+pub fn shared_data(rel: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel);
+    if p.exists() {
+        return Some(p);
+    }
+    skip(&format!(
+        "../shared/data/{rel} not found; put the project's shared data folder at ../shared, next to the project root"
+    ));
+    None
 }

@@ -72,20 +72,4 @@ mod tests {
             assert_eq!(row[0].0, d);
         }
     }
-
-    /// Timing at 64×64 with 100 RGB pairs; run with `--ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn timing_64_rgb_100_pairs() {
-        use crate::models::Predict;
-        let d = 64 * 64;
-        let data = dataset(64, 64, 3, 100, 63, |x| (0..d).map(|i| 0.5 * x[i] + 0.5 * x[(i + 1) % d]).collect());
-        let t0 = std::time::Instant::now();
-        let m = LassoParams::default().fit(&data).unwrap();
-        eprintln!(
-            "lasso 64×64 RGB shared, 100 pairs: {:.1} s, {} params",
-            t0.elapsed().as_secs_f64(),
-            m.sparse.parameter_count()
-        );
-    }
 }
