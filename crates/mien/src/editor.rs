@@ -225,6 +225,24 @@ impl Editor {
         Ok(Edited { image: out, faces: faces.to_vec(), crops, deformed: deformed_crops, skipped_small: 0 })
     }
 
+    /// Edits a photo that is already a face crop (no detection): places
+    /// landmarks with the whole image as the face box, aligns it to the
+    /// model's template, edits and pastes back, like a detected face. When
+    /// the landmarks do not look like a face (an animal, a sketch) the crop is
+    /// resized to the model instead; [`Edited::faces`] is then empty.
+    pub fn edit_crop_photo(&self, finder: &FaceFinder, img: &Image<u8>, t: &mut Timings) -> Result<Edited> {
+        let start = Instant::now();
+        let found = finder.crop_landmarks(img)?;
+        t.landmarks += start.elapsed();
+        if let Some(face) = found {
+            return self.edit_faces(img, &[face], t);
+        }
+        let start = Instant::now();
+        let out = self.edit_crop(img)?;
+        t.synthesise += start.elapsed();
+        Ok(Edited { image: out.to_u8(), faces: Vec::new(), crops: Vec::new(), deformed: Vec::new(), skipped_small: 0 })
+    }
+
     /// Runs the model on an aligned crop and blends by the editor's
     /// intensity; 0..255 values at the crop's size.
     pub fn edit_crop(&self, crop: &Image<u8>) -> Result<Image<f32>> {

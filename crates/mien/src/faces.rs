@@ -83,6 +83,40 @@ impl FaceFinder {
     }
 }
 
+impl FaceFinder {
+    /// Landmarks of a photo that is already a face crop (`--no-detect`): the
+    /// whole image is the face box. `None` when the points do not look like a
+    /// frontal face (see [`plausible_face`]), e.g. on an animal or a sketch.
+    pub fn crop_landmarks(&self, crop: &Image<u8>) -> Result<Option<Found>> {
+        let face = FaceBox { x: 0.0, y: 0.0, w: crop.width() as f32, h: crop.height() as f32, score: 0.0 };
+        let found = self.landmarks(crop, vec![face])?.remove(0);
+        Ok(plausible_face(&found.landmarks, crop.width(), crop.height()).then_some(found))
+    }
+}
+
+/// Whether 68 points look like an upright frontal face filling much of a
+/// `w`×`h` crop: both eyes and the mouth inside, the eyes 15–70 % of the crop
+/// width apart and within 30° of level, the mouth below the eyes by 0.6–1.8
+/// eye distances and between them sideways.
+pub fn plausible_face(points: &Landmarks, w: usize, h: usize) -> bool {
+    let (l, r) = mien_face::eye_centres(points);
+    let mouth = points[48..68].iter().fold((0.0, 0.0), |a, p| (a.0 + p.0 / 20.0, a.1 + p.1 / 20.0));
+    let inside = |p: (f32, f32)| p.0 >= 0.0 && p.1 >= 0.0 && p.0 < w as f32 && p.1 < h as f32;
+    let (dx, dy) = (r.0 - l.0, r.1 - l.1);
+    let iod = dx.hypot(dy);
+    if !(inside(l) && inside(r) && inside(mouth)) || !iod.is_finite() || iod <= 0.0 {
+        return false;
+    }
+    let level = dy.abs() <= dx * 30f32.to_radians().tan();
+    let spread = (0.15..=0.7).contains(&(iod / w as f32));
+    // The mouth measured in the eyes' frame: along the eye line and down from it.
+    let mid = ((l.0 + r.0) / 2.0, (l.1 + r.1) / 2.0);
+    let (mx, my) = (mouth.0 - mid.0, mouth.1 - mid.1);
+    let along = (mx * dx + my * dy) / iod;
+    let down = (-mx * dy + my * dx) / iod;
+    level && spread && (0.6..=1.8).contains(&(down / iod)) && along.abs() <= 0.5 * iod
+}
+
 /// Smallest face searched for by default, in pixels. The SeetaFace cascade
 /// scans a 40-pixel window; finding smaller faces means enlarging the photo
 /// first, which more than doubles detection time on a 512×512 portrait.

@@ -60,7 +60,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             let out = if let Some(found) = &found {
                 editor.edit_faces(&photo, found, &mut t)?.image
             } else {
-                editor.edit_crop(&photo)?.to_u8()
+                editor.edit_crop_photo(&finder, &photo, &mut t)?.image
             };
             if *expr == "happy" {
                 image::save_png(&out, &dir.join(format!("{name}-happy.png")))?;
@@ -70,7 +70,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
         let refs: Vec<&Image<u8>> = tiles.iter().collect();
         let grid = dir.join(format!("{name}-grid.png"));
         image::save_png(&mien::compose::side_by_side(&refs), &grid)?;
-        let what = if detect { format!("{faces} face(s)") } else { "whole image as the face (--no-detect)".into() };
+        let what =
+            if detect { format!("{faces} face(s)") } else { "whole image as the face crop (--no-detect)".into() };
         eprintln!(
             "{name}: {what}, 6 expressions in {:.0} ms → {} (original, {})",
             t0.elapsed().as_secs_f64() * 1000.0,

@@ -44,7 +44,8 @@ pub struct Args {
     /// model's output channel by channel.
     #[arg(long, value_enum, default_value = "keep-chroma")]
     pub colour: ColourArg,
-    /// Treat each photo as an already aligned face crop (sketches, paintings, animals).
+    /// Treat each photo as a face crop: no detection; the landmarks still align it to the model
+    /// (plain resizing when they do not find a face: sketches, animals).
     #[arg(long)]
     pub no_detect: bool,
     /// Smallest face searched for, in pixels (default 40; down to 24 finds smaller faces, more slowly).
@@ -135,6 +136,8 @@ impl Edit {
 
 pub fn run(a: Args) -> Result<ExitCode> {
     let s = Edit::from_args(a)?;
+    // With --no-detect the landmark network still aligns each crop to the model's template.
+    let crop_finder = FaceFinder::new()?;
     let finder = if s.no_detect { None } else { Some(FaceFinder::new()?) };
     let mut t = Timings::default();
     let total = Instant::now();
@@ -143,6 +146,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         let start = Instant::now();
         let img = image::load(path, DecodeLimits::default())?;
         t.decode += start.elapsed();
+        let resized = std::cell::Cell::new(false);
         let edit_at = |ed: &Editor, t: &mut Timings, faces: Option<&[Found]>| -> Result<Edited> {
             match (&finder, faces) {
                 (Some(_), Some(faces)) => ed.edit_faces(&img, faces, t).map_err(|e| hint(e, path)),
@@ -152,16 +156,11 @@ pub fn run(a: Args) -> Result<ExitCode> {
                     Ok(edited)
                 }
                 (None, _) => {
-                    let start = Instant::now();
-                    let out = ed.edit_crop(&img).map_err(|e| hint(e, path))?;
-                    t.synthesise += start.elapsed();
-                    Ok(Edited {
-                        image: out.to_u8(),
-                        faces: Vec::new(),
-                        crops: Vec::new(),
-                        deformed: Vec::new(),
-                        skipped_small: 0,
-                    })
+                    let edited = ed.edit_crop_photo(&crop_finder, &img, t).map_err(|e| hint(e, path))?;
+                    if edited.faces.is_empty() {
+                        resized.set(true);
+                    }
+                    Ok(edited)
                 }
             }
         };
@@ -186,6 +185,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 Edited { image: strip, ..last }
             }
         };
+        if resized.get() {
+            eprintln!(
+                "{}: no face landmarks found on the crop; resized it to the model instead of aligning it",
+                path.display()
+            );
+        }
         results.push((img, edited));
     }
     let start = Instant::now();

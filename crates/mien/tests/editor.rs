@@ -61,3 +61,37 @@ fn model_colour_mode_gives_the_models_own_output() {
     let (gap, _) = max_chroma_gap(&crop.to_f32(), &edited);
     assert!(gap > 3.0, "expected the raw model to move chroma, moved {gap}");
 }
+
+#[test]
+fn a_face_crop_is_aligned_without_detection_and_stripes_are_resized() {
+    let editor = Editor::builtin("masked", "happy").unwrap();
+    let finder = FaceFinder::new().unwrap();
+    let crop = astronaut_crop(&editor);
+    let edited = editor.edit_crop_photo(&finder, &crop, &mut Default::default()).unwrap();
+    assert_eq!(edited.faces.len(), 1, "the aligned astronaut crop has face landmarks");
+    assert_eq!((edited.image.width(), edited.image.height()), (crop.width(), crop.height()));
+    assert_ne!(edited.image.data(), crop.data(), "the face was edited");
+    // Stripes: no face to find, but not constant (a model cannot normalise a constant image).
+    let stripes = Image::from_planar(96, 96, 3, (0..96 * 96 * 3).map(|i| ((i / 8) % 2 * 200) as u8).collect()).unwrap();
+    let edited = editor.edit_crop_photo(&finder, &stripes, &mut Default::default()).unwrap();
+    assert!(edited.faces.is_empty(), "no face landmarks on stripes: plain resizing");
+}
+
+#[test]
+fn plausible_faces_are_upright_and_fill_the_crop() {
+    let finder = FaceFinder::new().unwrap();
+    let photo =
+        image::decode(mien::samples::sample("astronaut").unwrap().png, "astronaut".as_ref(), Default::default())
+            .unwrap();
+    let (faces, _) = finder.find(&photo, &mien::faces::detect_options(None)).unwrap();
+    let points = faces[0].landmarks;
+    // In the 512 px photo the face is small: not a face crop.
+    assert!(!mien::faces::plausible_face(&points, photo.width(), photo.height()));
+    // Cut to its box, the same points describe a face filling the crop.
+    let b = faces[0].face;
+    let shifted: mien::face::Landmarks = std::array::from_fn(|i| (points[i].0 - b.x, points[i].1 - b.y));
+    assert!(mien::faces::plausible_face(&shifted, b.w as usize, b.h as usize));
+    // Upside down it is not.
+    let flipped: mien::face::Landmarks = std::array::from_fn(|i| (shifted[i].0, b.h - shifted[i].1));
+    assert!(!mien::faces::plausible_face(&flipped, b.w as usize, b.h as usize));
+}
