@@ -105,15 +105,15 @@ pub fn au_list(s: &str) -> Result<mien::deform::AuVector, String> {
     mien::deform::parse_au_list(s).map_err(|e| e.to_string())
 }
 
-/// `--sweep`: intensities between 0 and 1.
+/// `--sweep`: intensities between 0 and 1.5.
 pub fn intensities(s: &str) -> Result<Vec<f32>, String> {
     s.split(',')
         .map(|v| {
             v.trim()
                 .parse::<f32>()
                 .ok()
-                .filter(|x| (0.0..=1.0).contains(x))
-                .ok_or_else(|| format!("`{v}` is not an intensity between 0 and 1"))
+                .filter(|x| (0.0..=mien::MAX_INTENSITY).contains(x))
+                .ok_or_else(|| format!("`{v}` is not an intensity between 0 and 1.5"))
         })
         .collect()
 }

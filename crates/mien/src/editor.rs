@@ -66,6 +66,9 @@ pub struct Editor {
     colour: Colour,
 }
 
+/// The largest intensity: 1 is the model's full expression, above it exaggerates.
+pub const MAX_INTENSITY: f32 = 1.5;
+
 /// How an edit treats the colour of a colour photo.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Colour {
@@ -110,10 +113,10 @@ impl Editor {
         Self::new(Arc::new(builtin::resolve(model, expression)?), expression)
     }
 
-    /// How far to go: 0 returns the photo, 1 the model's full output (AU
-    /// models: the AU target is scaled).
+    /// How far to go: 0 returns the photo, 1 the model's full output, up
+    /// to [`MAX_INTENSITY`] to exaggerate it (AU models: the AU target is scaled).
     pub fn intensity(mut self, intensity: f32) -> Result<Self> {
-        if !(0.0..=1.0).contains(&intensity) {
+        if !(0.0..=MAX_INTENSITY).contains(&intensity) {
             return Err(Error::Intensity(intensity));
         }
         self.intensity = intensity;
@@ -162,7 +165,7 @@ impl Editor {
         self.intensity
     }
 
-    /// The same editor at another intensity (unchecked: callers pass 0..=1).
+    /// The same editor at another intensity (unchecked: callers pass 0..=[`MAX_INTENSITY`]).
     pub fn at_intensity(&self, intensity: f32) -> Self {
         Self { intensity, ..self.clone() }
     }
@@ -200,7 +203,7 @@ impl Editor {
         self.edit_faces_at(img, faces, self.intensity, t)
     }
 
-    /// Edits the given faces of a photo at `intensity` (0..=1): align each
+    /// Edits the given faces of a photo at `intensity` (0..=[`MAX_INTENSITY`]): align each
     /// face, run the model, paste the change back. Servers call this with a
     /// per-request intensity.
     pub fn edit_faces_at(&self, img: &Image<u8>, faces: &[Found], intensity: f32, t: &mut Timings) -> Result<Edited> {
@@ -249,7 +252,7 @@ impl Editor {
         Ok(self.edit_crop_at(crop, self.intensity)?.0)
     }
 
-    /// As [`Self::edit_crop`] at a given intensity (0..=1), also returning
+    /// As [`Self::edit_crop`] at a given intensity (0..=[`MAX_INTENSITY`]), also returning
     /// the motion-only crop of an AU-conditioned model.
     pub fn edit_crop_at(&self, crop: &Image<u8>, intensity: f32) -> Result<(Image<f32>, Option<Image<f32>>)> {
         let (edited, deformed) = self.model_edit_at(crop, intensity)?;

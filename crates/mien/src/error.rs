@@ -48,8 +48,8 @@ pub enum Error {
         /// The accepted names.
         known: String,
     },
-    /// An intensity outside 0..=1.
-    #[error("intensity {0}: must be between 0 (unchanged) and 1 (full expression)")]
+    /// An intensity outside 0..=1.5.
+    #[error("intensity {0}: must be between 0 (unchanged) and 1.5 (1 is the full expression, above exaggerates)")]
     Intensity(f32),
     /// Action Units given to a model that does not take them.
     #[error(

@@ -46,7 +46,7 @@ pub mod protocol;
 pub mod registry;
 pub mod samples;
 
-pub use editor::{Colour, Edited, Editor, Timings};
+pub use editor::{Colour, Edited, Editor, Timings, MAX_INTENSITY};
 pub use error::{Error, Result};
 pub use faces::{FaceChoice, FaceFinder, Found};
 pub use registry::{Model, ModelKind, ModelSpec, TrainOptions};

@@ -95,3 +95,20 @@ fn plausible_faces_are_upright_and_fill_the_crop() {
     let flipped: mien::face::Landmarks = std::array::from_fn(|i| (shifted[i].0, b.h - shifted[i].1));
     assert!(!mien::faces::plausible_face(&flipped, b.w as usize, b.h as usize));
 }
+
+#[test]
+fn intensity_above_one_exaggerates_and_above_the_limit_is_refused() {
+    for model in mien::registry::builtin::NAMES {
+        let editor = Editor::builtin(model, "surprise").unwrap();
+        let crop = astronaut_crop(&editor);
+        let change = |a: f32| -> f64 {
+            let (out, _) = editor.edit_crop_at(&crop, a).unwrap();
+            out.data().iter().zip(crop.to_f32().data()).map(|(o, i)| f64::from((o - i).abs())).sum()
+        };
+        let (full, more) = (change(1.0), change(1.5));
+        assert!(more > 1.2 * full, "{model}: change at 1.5 ({more}) vs at 1 ({full})");
+    }
+    assert!(Editor::builtin("masked", "happy").unwrap().intensity(1.5).is_ok());
+    let err = Editor::builtin("masked", "happy").unwrap().intensity(1.6).unwrap_err();
+    assert!(err.to_string().contains("1.5"), "{err}");
+}

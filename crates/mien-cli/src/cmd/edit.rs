@@ -24,7 +24,7 @@ pub struct Args {
     /// Target expression: happy, surprise, sad, angry, disgust, fear.
     #[arg(short = 'e', long, default_value = "happy")]
     pub expression: String,
-    /// How far to go: 0 returns the photo, 1 the model's full output (for -m deform: scales the AU vector).
+    /// How far to go: 0 returns the photo, 1 the model's full output, up to 1.5 to exaggerate (for -m deform: scales the AU vector).
     #[arg(long, default_value_t = 1.0)]
     pub intensity: f32,
     /// Action Unit intensities instead of an expression (-m deform), e.g. AU12=0.8,AU6=0.5.
@@ -86,7 +86,10 @@ impl Edit {
         let mut editor = crate::common::editor(&a.model, &a.expression)?
             .intensity(a.intensity)
             .map_err(|_| {
-                anyhow::anyhow!("--intensity {}: must be between 0 (unchanged) and 1 (full expression)", a.intensity)
+                anyhow::anyhow!(
+                    "--intensity {}: must be between 0 (unchanged) and 1.5 (1 is the full expression, above exaggerates)",
+                    a.intensity
+                )
             })?
             .faces(a.face)
             .min_face(a.min_face)

@@ -78,7 +78,7 @@ macro_rules! error_snapshots {
 
 error_snapshots! {
     error_unknown_expression: ["edit", "photo.png", "-e", "grumpy", "-o", "out.png"];
-    error_intensity_out_of_range: ["edit", "photo.png", "--intensity", "1.5", "-o", "out.png"];
+    error_intensity_out_of_range: ["edit", "photo.png", "--intensity", "1.6", "-o", "out.png"];
     error_missing_model_file: ["apply", "-m", "missing.safetensors", "data/testA/img_0.png", "-o", "out"];
     error_face_zero: ["edit", "photo.png", "--face", "0", "-o", "out.png"];
     error_no_face_in_photo: ["edit", "plain.png", "-o", "out.png"];

@@ -51,10 +51,10 @@ impl EditParams {
                 "expression" => p.expression = Some(value.clone()),
                 "model" => p.model = value.clone(),
                 "intensity" => {
-                    p.intensity = value.parse::<f32>().ok().filter(|v| (0.0..=1.0).contains(v)).ok_or_else(|| {
+                    p.intensity = value.parse::<f32>().ok().filter(|v| (0.0..=mien::MAX_INTENSITY).contains(v)).ok_or_else(|| {
                         ApiError::bad_request(
                             "bad_parameter",
-                            format!("intensity={value}: must be a number from 0 (unchanged) to 1 (full expression)"),
+                            format!("intensity={value}: must be a number from 0 (unchanged) to 1.5 (1 is the full expression)"),
                         )
                     })?
                 }
