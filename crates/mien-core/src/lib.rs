@@ -18,5 +18,6 @@ pub mod normalize;
 pub mod npz;
 pub mod pipeline;
 pub mod synthetic;
+pub(crate) mod tensors;
 
 pub use error::{Error, Result};
