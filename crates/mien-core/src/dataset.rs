@@ -148,7 +148,8 @@ impl PairedDataset {
                         expected_h: h,
                         actual_w: img.width(),
                         actual_h: img.height(),
-                        hint: "all training images must share one size: pass --size N to resize them".into(),
+                        hint: "all training images must share one size: resize them when loading (`LoadOptions::size`)"
+                            .into(),
                     });
                 }
             }
