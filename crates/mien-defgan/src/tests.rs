@@ -207,7 +207,7 @@ fn supervised_warm_up_trains_the_generator_only() {
     let mut config = tiny_config();
     config.critic_steps = 0;
     config.weights.cycle = 0.0;
-    let err = config.check().err().expect("critic steps 0 without the paired term refused");
+    let err = config.check().expect_err("critic steps 0 without the paired term refused");
     assert!(matches!(err, crate::Error::WarmUpWithoutPairedL1), "{err}");
     assert!(err.to_string().contains("weights.paired_l1"), "{err}");
     config.weights.paired_l1 = 10.0;
@@ -302,11 +302,11 @@ fn paired_change_emphasis_weights_what_the_expression_moves() {
     let set = synthetic_set(32, 2);
     let mut config = tiny_config();
     (config.critic_steps, config.weights.cycle, config.weights.paired_change) = (0, 0.0, 4.0);
-    let err = config.check().err().expect("an emphasis without the paired term is refused");
+    let err = config.check().expect_err("an emphasis without the paired term is refused");
     assert!(err.to_string().contains("weights.paired_l1"), "{err}");
     let mut with_critic = config.clone();
     with_critic.critic_steps = 1;
-    let err = with_critic.check().err().expect("also with a critic");
+    let err = with_critic.check().expect_err("also with a critic");
     assert!(matches!(err, crate::Error::ChangeWithoutPairedL1 { paired_change: 4.0 }), "{err}");
     config.weights.paired_l1 = 10.0;
     let device = Device::flex();
