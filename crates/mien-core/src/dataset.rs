@@ -104,20 +104,11 @@ impl PairedDataset {
 
     /// Builds a dataset from `(name, input path, target path)` triples.
     pub fn from_files(files: &[(String, PathBuf, PathBuf)], opts: &LoadOptions, source: String) -> Result<Self> {
-        let loaded: Vec<(String, PathBuf, Image<u8>, PathBuf, Image<u8>)> = files
+        let images: Vec<(String, Image<u8>, Image<u8>)> = files
             .par_iter()
-            .map(|(name, pa, pb)| {
-                let ia = read_sized(pa, opts)?;
-                let ib = read_sized(pb, opts)?;
-                Ok((name.clone(), pa.clone(), ia, pb.clone(), ib))
-            })
+            .map(|(name, pa, pb)| Ok((name.clone(), read_sized(pa, opts)?, read_sized(pb, opts)?)))
             .collect::<Result<_>>()?;
-        let mut images = Vec::with_capacity(loaded.len());
-        let mut paths = Vec::with_capacity(loaded.len());
-        for (name, pa, a, pb, b) in loaded {
-            images.push((name, a, b));
-            paths.push((pa, pb));
-        }
+        let paths: Vec<(PathBuf, PathBuf)> = files.iter().map(|(_, pa, pb)| (pa.clone(), pb.clone())).collect();
         Self::from_images(images, &paths, opts.normalize, source)
     }
 
@@ -148,7 +139,8 @@ impl PairedDataset {
                         expected_h: h,
                         actual_w: img.width(),
                         actual_h: img.height(),
-                        hint: "all training images must share one size: pass --size N to resize them".into(),
+                        hint: "all training images must share one size: resize them when loading (`LoadOptions::size`)"
+                            .into(),
                     });
                 }
             }

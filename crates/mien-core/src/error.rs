@@ -35,7 +35,7 @@ pub enum Error {
         limit: u64,
     },
     /// Every pixel has the same value, so min–max normalisation would divide by zero.
-    #[error("{path}: image is constant (every pixel is {value}); min–max normalisation needs contrast: use a real photo or --normalize unit")]
+    #[error("{path}: image is constant (every pixel is {value}); min–max normalisation needs contrast: use a real photo or unit normalisation (`Normalize::Unit`)")]
     ConstantImage {
         /// The file.
         path: PathBuf,
@@ -55,7 +55,7 @@ pub enum Error {
         actual_w: usize,
         /// Actual height.
         actual_h: usize,
-        /// What to do (names the option).
+        /// What to do, in library terms (the CLI may add its flag).
         hint: String,
     },
     /// The paired folders do not hold the same stems.
@@ -72,6 +72,18 @@ pub enum Error {
         /// The folder.
         path: PathBuf,
     },
+    /// An input image (not from a file) does not have the model's size.
+    #[error("input is {actual_w}×{actual_h} but the model was trained on {expected_w}×{expected_h}; resize the input to {expected_w}×{expected_h} or retrain the model at {actual_w}×{actual_h}")]
+    InputSize {
+        /// Training width.
+        expected_w: usize,
+        /// Training height.
+        expected_h: usize,
+        /// Input width.
+        actual_w: usize,
+        /// Input height.
+        actual_h: usize,
+    },
     /// Input does not fit the model (channels, sizes, …).
     #[error("{0}")]
     Incompatible(String),
@@ -86,6 +98,16 @@ pub enum Error {
         value: String,
         /// The valid range.
         expected: String,
+    },
+
+    /// A ridge or kernel system cannot be solved at this penalty (the data
+    /// are too collinear or too few for it).
+    #[error("{system} is not positive definite at lambda = {lambda}; increase lambda, the ridge penalty")]
+    IllConditioned {
+        /// Which system (e.g. "the ridge system of pixel (3, 4)").
+        system: String,
+        /// The penalty λ in force.
+        lambda: f64,
     },
 
     // ---- model files ----------------------------------------------------

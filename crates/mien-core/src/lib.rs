@@ -3,8 +3,8 @@
 //! model file format, evaluation measures and the apply pipeline.
 //!
 //! Models follow one shape: a params struct with defaults and setters,
-//! `check()`, `fit(&PairedDataset)`, and an immutable fitted model that
-//! implements [`models::Predict`]. Nothing here parses command lines or prints.
+//! `check()`, `fit(&PairedDataset)` (the [`models::Fit`] trait), and an immutable
+//! fitted model that implements [`models::Predict`]. Nothing here parses command lines or prints.
 #![warn(missing_docs)]
 
 pub mod dataset;
@@ -18,5 +18,6 @@ pub mod normalize;
 pub mod npz;
 pub mod pipeline;
 pub mod synthetic;
+pub(crate) mod tensors;
 
 pub use error::{Error, Result};

@@ -6,22 +6,21 @@
 //! version and kind before touching any tensor, so a model from a newer mien
 //! or of another kind is named as such instead of failing on a tensor shape.
 //! Tensor names and shapes per kind are listed in `docs/model-format.md`.
+//!
+//! This module owns the metadata, the safetensors envelope and the dispatch on
+//! the kind; each model folder reads and writes its own tensors in its
+//! `file.rs` (e.g. `models/ridge/file.rs`), through the crate's `tensors` helpers.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use safetensors::tensor::{Dtype, TensorView};
-use safetensors::SafeTensors;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::image::write_atomic;
-use crate::models::ridge::RidgeWeights;
-use crate::models::{
-    ChannelMode, KernelRidge, KernelRidgeParams, Lasso, LassoParams, Masked, MaskedParams, Omp, OmpParams, Pcr,
-    PcrParams, PixelKernel, PixelKernelParams, Predict, Ridge, RidgeParams, Sparse,
-};
+use crate::models::{ChannelMode, KernelRidge, Lasso, Masked, Omp, Pcr, PixelKernel, Predict, Ridge, Sparse};
 use crate::normalize::{Normalize, OutputMode};
+use crate::tensors::{self, corrupt, Layout, NamedTensor, TensorData, TensorReader};
 
 /// The format version this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
@@ -98,38 +97,6 @@ pub enum AnyModel {
     Lasso(Lasso),
 }
 
-/// The payload of one stored tensor.
-enum TensorData {
-    F32(Vec<f32>),
-    F64(Vec<f64>),
-    U32(Vec<u32>),
-}
-
-impl TensorData {
-    fn dtype(&self) -> Dtype {
-        match self {
-            TensorData::F32(_) => Dtype::F32,
-            TensorData::F64(_) => Dtype::F64,
-            TensorData::U32(_) => Dtype::U32,
-        }
-    }
-    fn to_le_bytes(&self) -> Vec<u8> {
-        match self {
-            TensorData::F32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
-            TensorData::F64(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
-            TensorData::U32(v) => v.iter().flat_map(|x| x.to_le_bytes()).collect(),
-        }
-    }
-}
-
-fn sparse_tensors(m: &Sparse) -> Vec<(&'static str, Vec<usize>, TensorData)> {
-    vec![
-        ("indptr", vec![m.indptr.len()], TensorData::U32(m.indptr.clone())),
-        ("indices", vec![m.indices.len()], TensorData::U32(m.indices.clone())),
-        ("values", vec![m.values.len()], TensorData::F64(m.values.clone())),
-    ]
-}
-
 impl AnyModel {
     /// The kind's name as written in model files and on the command line.
     pub fn kind(&self) -> &'static str {
@@ -190,58 +157,49 @@ impl AnyModel {
             AnyModel::Lasso(m) => m.params.channels,
         }
     }
-    fn tensors(&self) -> Vec<(&'static str, Vec<usize>, TensorData)> {
-        use TensorData::F32;
+    /// The kind's tensors, each written by its model folder's `file.rs`.
+    fn tensors(&self) -> Vec<NamedTensor> {
         match self {
-            AnyModel::Masked(m) | AnyModel::Pixel(m) => {
-                let k1 = m.params.window_len() + 1;
-                vec![("weights", vec![m.sets, m.width * m.height, k1], F32(m.weights_per_pixel()))]
-            }
-            AnyModel::Omp(m) | AnyModel::Lsrf(m) => sparse_tensors(&m.sparse),
-            AnyModel::Sparse(m) => sparse_tensors(m),
-            AnyModel::Lasso(m) => sparse_tensors(&m.sparse),
-            AnyModel::Ridge(m) => {
-                let d = m.width * m.height;
-                let mut t = vec![
-                    ("mean_input", vec![m.sets, d], F32(m.mean_input.clone())),
-                    ("mean_target", vec![m.sets, d], F32(m.mean_target.clone())),
-                ];
-                match &m.weights {
-                    RidgeWeights::Primal(w) => t.push(("weights", vec![m.sets, d, d], F32(w.clone()))),
-                    RidgeWeights::Dual { samples, inputs, coefficients } => {
-                        t.push(("inputs", vec![m.sets, *samples, d], F32(inputs.clone())));
-                        t.push(("coefficients", vec![m.sets, *samples, d], F32(coefficients.clone())));
-                    }
-                }
-                t
-            }
-            AnyModel::Pcr(m) => {
-                let (d, k) = (m.width * m.height, m.params.components);
-                vec![
-                    ("mean_input", vec![m.sets, d], F32(m.mean_input.clone())),
-                    ("mean_target", vec![m.sets, d], F32(m.mean_target.clone())),
-                    ("components", vec![m.sets, k, d], F32(m.components.clone())),
-                    ("coefficients", vec![m.sets, k, d], F32(m.coefficients.clone())),
-                ]
-            }
-            AnyModel::KernelRidge(m) => {
-                let (d, n) = (m.width * m.height, m.samples);
-                vec![
-                    ("inputs", vec![m.sets, n, d], F32(m.inputs.clone())),
-                    ("coefficients", vec![m.sets, n, d], F32(m.coefficients.clone())),
-                    ("mean_target", vec![m.sets, d], F32(m.mean_target.clone())),
-                ]
-            }
-            AnyModel::PixelKernel(m) => {
-                let d = m.width * m.height;
-                let c = m.params.centres;
-                vec![
-                    ("centres", vec![m.sets, d, c], F32(m.centres.clone())),
-                    ("coefficients", vec![m.sets, d, c], F32(m.coefs.clone())),
-                    ("bias", vec![m.sets, d], F32(m.bias.clone())),
-                ]
-            }
+            AnyModel::Masked(m) | AnyModel::Pixel(m) => m.to_tensors(),
+            AnyModel::Omp(m) | AnyModel::Lsrf(m) => m.to_tensors(),
+            AnyModel::Sparse(m) => m.to_tensors(),
+            AnyModel::Lasso(m) => m.to_tensors(),
+            AnyModel::Ridge(m) => m.to_tensors(),
+            AnyModel::Pcr(m) => m.to_tensors(),
+            AnyModel::KernelRidge(m) => m.to_tensors(),
+            AnyModel::PixelKernel(m) => m.to_tensors(),
         }
+    }
+
+    /// Reads the tensors of a model of `meta.kind`, each kind in its model
+    /// folder's `file.rs`.
+    fn from_tensors(t: &TensorReader<'_>, meta: &ModelMeta, path: &Path) -> Result<Self> {
+        let layout = Layout { width: meta.width, height: meta.height, sets: meta.weight_sets };
+        let hyper = &meta.hyperparameters;
+        Ok(match meta.kind.as_str() {
+            "masked" => AnyModel::Masked(Masked::from_tensors(t, hyper, layout)?),
+            "pixel" => {
+                let m = Masked::from_tensors(t, hyper, layout)?;
+                if m.params.receptive_field != 1 {
+                    return Err(t.corrupt("a pixel model must have receptive field 1"));
+                }
+                AnyModel::Pixel(m)
+            }
+            "pixel-kernel" => AnyModel::PixelKernel(PixelKernel::from_tensors(t, hyper, layout)?),
+            "omp" => AnyModel::Omp(Omp::from_tensors(t, hyper, layout)?),
+            "lsrf" => AnyModel::Lsrf(Omp::from_tensors(t, hyper, layout)?),
+            "sparse" => AnyModel::Sparse(Sparse::from_tensors(t, layout)?),
+            "lasso" => AnyModel::Lasso(Lasso::from_tensors(t, hyper, layout)?),
+            "ridge" => AnyModel::Ridge(Ridge::from_tensors(t, hyper, layout)?),
+            "pcr" => AnyModel::Pcr(Pcr::from_tensors(t, hyper, layout)?),
+            "kernel-ridge" => AnyModel::KernelRidge(KernelRidge::from_tensors(t, hyper, layout)?),
+            other => {
+                return Err(Error::NotAModel {
+                    path: path.into(),
+                    reason: format!("unknown model kind `{other}`; it may need a newer mien"),
+                })
+            }
+        })
     }
 }
 
@@ -296,19 +254,7 @@ impl ModelFile {
 
     /// Serialises to safetensors bytes.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let tensors = self.model.tensors();
-        let bytes: Vec<(&str, Vec<usize>, Dtype, Vec<u8>)> =
-            tensors.into_iter().map(|(n, s, v)| (n, s, v.dtype(), v.to_le_bytes())).collect();
-        let views = bytes
-            .iter()
-            .map(|(n, s, t, b)| Ok((*n, TensorView::new(*t, s.clone(), b).map_err(|e| corrupt("<memory>", e))?)))
-            .collect::<Result<Vec<_>>>()?;
-        let mut info = HashMap::new();
-        info.insert("format".to_string(), FORMAT_TAG.to_string());
-        info.insert("format_version".to_string(), FORMAT_VERSION.to_string());
-        info.insert("kind".to_string(), self.meta.kind.clone());
-        info.insert("mien".to_string(), serde_json::to_string(&self.meta).expect("metadata serialises"));
-        safetensors::serialize(views, Some(info)).map_err(|e| corrupt("<memory>", e))
+        tensors::serialize(self.model.tensors(), header_info(&self.meta, FORMAT_VERSION))
     }
 
     /// Writes the model atomically.
@@ -363,131 +309,13 @@ impl ModelFile {
     /// Parses a model from bytes; `path` names it in errors.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Self> {
         let meta = Self::read_meta(bytes, path)?;
-        let st = SafeTensors::deserialize(bytes).map_err(|e| corrupt(path, e))?;
+        let t = TensorReader::new(bytes, path)?;
         let d = meta.width.checked_mul(meta.height).ok_or_else(|| corrupt(path, "image size overflows"))?;
         let sets = meta.weight_sets;
         if !(sets == 1 || sets == 3) || d == 0 {
             return Err(corrupt(path, format!("{sets} weight sets for a {}×{} image", meta.width, meta.height)));
         }
-        let model = match meta.kind.as_str() {
-            "masked" | "pixel" => {
-                let params: MaskedParams =
-                    serde_json::from_value(meta.hyperparameters.clone()).map_err(|e| corrupt(path, e))?;
-                params.check_for_size(meta.width, meta.height).map_err(|e| corrupt(path, e))?;
-                let k1 = params.window_len() + 1;
-                let w = tensor_f32(&st, "weights", &[sets, d, k1], path)?;
-                let m = Masked::from_weights_per_pixel(params, meta.width, meta.height, sets, &w)
-                    .ok_or_else(|| corrupt(path, "weights have the wrong length"))?;
-                if meta.kind == "pixel" {
-                    if m.params.receptive_field != 1 {
-                        return Err(corrupt(path, "a pixel model must have receptive field 1"));
-                    }
-                    AnyModel::Pixel(m)
-                } else {
-                    AnyModel::Masked(m)
-                }
-            }
-            "pixel-kernel" => {
-                let params: PixelKernelParams =
-                    serde_json::from_value(meta.hyperparameters.clone()).map_err(|e| corrupt(path, e))?;
-                params.check().map_err(|e| corrupt(path, e))?;
-                let c = params.centres;
-                let centres = tensor_f32(&st, "centres", &[sets, d, c], path)?;
-                let coefs = tensor_f32(&st, "coefficients", &[sets, d, c], path)?;
-                let bias = tensor_f32(&st, "bias", &[sets, d], path)?;
-                AnyModel::PixelKernel(PixelKernel {
-                    params,
-                    width: meta.width,
-                    height: meta.height,
-                    sets,
-                    centres,
-                    coefs,
-                    bias,
-                })
-            }
-            "omp" | "lsrf" => {
-                let params: OmpParams =
-                    serde_json::from_value(meta.hyperparameters.clone()).map_err(|e| corrupt(path, e))?;
-                params.check_for_size(meta.width, meta.height).map_err(|e| corrupt(path, e))?;
-                let m = Omp { params, sparse: read_sparse(&st, &meta, path)? };
-                if meta.kind == "omp" {
-                    AnyModel::Omp(m)
-                } else {
-                    AnyModel::Lsrf(m)
-                }
-            }
-            "sparse" => AnyModel::Sparse(read_sparse(&st, &meta, path)?),
-            "lasso" => {
-                let params: LassoParams =
-                    serde_json::from_value(meta.hyperparameters.clone()).map_err(|e| corrupt(path, e))?;
-                params.check().map_err(|e| corrupt(path, e))?;
-                AnyModel::Lasso(Lasso { params, sparse: read_sparse(&st, &meta, path)? })
-            }
-            "ridge" => {
-                let params: RidgeParams =
-                    serde_json::from_value(meta.hyperparameters.clone()).map_err(|e| corrupt(path, e))?;
-                params.check().map_err(|e| corrupt(path, e))?;
-                let mean_input = tensor_f32(&st, "mean_input", &[sets, d], path)?;
-                let mean_target = tensor_f32(&st, "mean_target", &[sets, d], path)?;
-                let weights = if st.names().contains(&"weights") {
-                    RidgeWeights::Primal(tensor_f32(&st, "weights", &[sets, d, d], path)?)
-                } else {
-                    let n = leading_samples(&st, "inputs", sets, d, path)?;
-                    RidgeWeights::Dual {
-                        samples: n,
-                        inputs: tensor_f32(&st, "inputs", &[sets, n, d], path)?,
-                        coefficients: tensor_f32(&st, "coefficients", &[sets, n, d], path)?,
-                    }
-                };
-                AnyModel::Ridge(Ridge {
-                    params,
-                    width: meta.width,
-                    height: meta.height,
-                    sets,
-                    mean_input,
-                    mean_target,
-                    weights,
-                })
-            }
-            "pcr" => {
-                let params: PcrParams =
-                    serde_json::from_value(meta.hyperparameters.clone()).map_err(|e| corrupt(path, e))?;
-                params.check().map_err(|e| corrupt(path, e))?;
-                let k = params.components;
-                AnyModel::Pcr(Pcr {
-                    width: meta.width,
-                    height: meta.height,
-                    sets,
-                    mean_input: tensor_f32(&st, "mean_input", &[sets, d], path)?,
-                    mean_target: tensor_f32(&st, "mean_target", &[sets, d], path)?,
-                    components: tensor_f32(&st, "components", &[sets, k, d], path)?,
-                    coefficients: tensor_f32(&st, "coefficients", &[sets, k, d], path)?,
-                    params,
-                })
-            }
-            "kernel-ridge" => {
-                let params: KernelRidgeParams =
-                    serde_json::from_value(meta.hyperparameters.clone()).map_err(|e| corrupt(path, e))?;
-                params.check().map_err(|e| corrupt(path, e))?;
-                let n = leading_samples(&st, "inputs", sets, d, path)?;
-                AnyModel::KernelRidge(KernelRidge {
-                    params,
-                    width: meta.width,
-                    height: meta.height,
-                    sets,
-                    samples: n,
-                    inputs: tensor_f32(&st, "inputs", &[sets, n, d], path)?,
-                    coefficients: tensor_f32(&st, "coefficients", &[sets, n, d], path)?,
-                    mean_target: tensor_f32(&st, "mean_target", &[sets, d], path)?,
-                })
-            }
-            other => {
-                return Err(Error::NotAModel {
-                    path: path.into(),
-                    reason: format!("unknown model kind `{other}`; it may need a newer mien"),
-                })
-            }
-        };
+        let model = AnyModel::from_tensors(&t, &meta, path)?;
         Ok(Self { meta, model })
     }
 
@@ -501,35 +329,32 @@ impl ModelFile {
     }
 }
 
-fn corrupt(path: impl AsRef<Path>, reason: impl ToString) -> Error {
-    Error::CorruptModel { path: path.as_ref().to_path_buf(), reason: reason.to_string() }
-}
-
 /// Serialises `f32` tensors with a model's metadata in the shared format, for
 /// model kinds that live in other crates (e.g. `deform` in `mien-deform`): the
 /// same `__metadata__` keys as [`ModelFile::to_bytes`], so [`ModelFile::read_meta`]
 /// reads their header and the CLI can dispatch on `meta.kind`.
 pub fn f32_tensors_to_bytes(meta: &ModelMeta, tensors: &[(&str, Vec<usize>, &[f32])]) -> Result<Vec<u8>> {
-    let bytes: Vec<(&str, Vec<usize>, Vec<u8>)> =
-        tensors.iter().map(|(n, s, v)| (*n, s.clone(), v.iter().flat_map(|x| x.to_le_bytes()).collect())).collect();
-    let views = bytes
-        .iter()
-        .map(|(n, s, b)| Ok((*n, TensorView::new(Dtype::F32, s.clone(), b).map_err(|e| corrupt("<memory>", e))?)))
-        .collect::<Result<Vec<_>>>()?;
-    let mut info = HashMap::new();
-    info.insert("format".to_string(), FORMAT_TAG.to_string());
-    info.insert("format_version".to_string(), meta.format_version.to_string());
-    info.insert("kind".to_string(), meta.kind.clone());
-    info.insert("mien".to_string(), serde_json::to_string(meta).expect("metadata serialises"));
-    safetensors::serialize(views, Some(info)).map_err(|e| corrupt("<memory>", e))
+    let tensors = tensors.iter().map(|(n, s, v)| (*n, s.clone(), TensorData::F32(v.to_vec()))).collect();
+    tensors::serialize(tensors, header_info(meta, meta.format_version))
 }
 
 /// Reads `f32` tensors of exact shapes from a model file's bytes (check the
 /// header with [`ModelFile::read_meta`] first); any missing or misshapen
 /// tensor is a [`Error::CorruptModel`] naming it.
 pub fn read_f32_tensors(bytes: &[u8], path: &Path, wanted: &[(&str, &[usize])]) -> Result<Vec<Vec<f32>>> {
-    let st = SafeTensors::deserialize(bytes).map_err(|e| corrupt(path, e))?;
-    wanted.iter().map(|(name, shape)| tensor_f32(&st, name, shape, path)).collect()
+    let t = TensorReader::new(bytes, path)?;
+    wanted.iter().map(|(name, shape)| t.f32(name, shape)).collect()
+}
+
+/// The `__metadata__` entries of a model file: the format tag, its version,
+/// the kind and the [`ModelMeta`] JSON.
+fn header_info(meta: &ModelMeta, version: u32) -> HashMap<String, String> {
+    let mut info = HashMap::new();
+    info.insert("format".to_string(), FORMAT_TAG.to_string());
+    info.insert("format_version".to_string(), version.to_string());
+    info.insert("kind".to_string(), meta.kind.clone());
+    info.insert("mien".to_string(), serde_json::to_string(meta).expect("metadata serialises"));
+    info
 }
 
 /// Parses the safetensors header by hand so that "not a safetensors file",
@@ -540,7 +365,7 @@ fn read_header_metadata(bytes: &[u8], path: &Path) -> Result<HashMap<String, Str
         return Err(not_model("the file is shorter than a safetensors header"));
     }
     let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
-    if n < 2 || n > 100_000_000 || bytes.get(8) != Some(&b'{') {
+    if !(2..=100_000_000).contains(&n) || bytes.get(8) != Some(&b'{') {
         return Err(not_model("no safetensors header"));
     }
     let end = 8 + n as usize;
@@ -559,54 +384,11 @@ fn read_header_metadata(bytes: &[u8], path: &Path) -> Result<HashMap<String, Str
     Ok(info)
 }
 
-/// The sample count n of a `[sets, n, d]` tensor.
-fn leading_samples(st: &SafeTensors<'_>, name: &str, sets: usize, d: usize, path: &Path) -> Result<usize> {
-    let t = st.tensor(name).map_err(|_| corrupt(path, format!("tensor `{name}` is missing")))?;
-    match t.shape() {
-        [s, n, dd] if *s == sets && *dd == d && *n > 0 => Ok(*n),
-        other => Err(corrupt(path, format!("tensor `{name}` has shape {other:?}, expected [{sets}, n, {d}]"))),
-    }
-}
-
-/// The sparse tensors `indptr`, `indices`, `values` of a model, checked.
-fn read_sparse(st: &SafeTensors<'_>, meta: &ModelMeta, path: &Path) -> Result<Sparse> {
-    let rows = meta.weight_sets * meta.width * meta.height;
-    let indptr = tensor_u32(st, "indptr", Some(rows + 1), path)?;
-    let nnz = indptr.last().copied().unwrap_or(0) as usize;
-    let indices = tensor_u32(st, "indices", Some(nnz), path)?;
-    let t = st.tensor("values").map_err(|_| corrupt(path, "tensor `values` is missing"))?;
-    if t.dtype() != Dtype::F64 || t.shape() != [nnz] {
-        return Err(corrupt(path, format!("tensor `values` is {:?}{:?}, expected F64[{nnz}]", t.dtype(), t.shape())));
-    }
-    let values = t.data().chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes"))).collect();
-    Sparse::from_parts(meta.width, meta.height, meta.weight_sets, indptr, indices, values)
-        .ok_or_else(|| corrupt(path, "sparse weights are inconsistent (row pointers or column indices out of range)"))
-}
-
-fn tensor_u32(st: &SafeTensors<'_>, name: &str, len: Option<usize>, path: &Path) -> Result<Vec<u32>> {
-    let t = st.tensor(name).map_err(|_| corrupt(path, format!("tensor `{name}` is missing")))?;
-    if t.dtype() != Dtype::U32 || t.shape().len() != 1 || len.is_some_and(|l| t.shape()[0] != l) {
-        return Err(corrupt(path, format!("tensor `{name}` is {:?}{:?}, expected U32[{len:?}]", t.dtype(), t.shape())));
-    }
-    Ok(t.data().chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
-}
-
-fn tensor_f32(st: &SafeTensors<'_>, name: &str, shape: &[usize], path: &Path) -> Result<Vec<f32>> {
-    let t = st.tensor(name).map_err(|_| corrupt(path, format!("tensor `{name}` is missing")))?;
-    if t.dtype() != Dtype::F32 || t.shape() != shape {
-        return Err(corrupt(
-            path,
-            format!("tensor `{name}` is {:?}{:?}, expected F32{:?}", t.dtype(), t.shape(), shape),
-        ));
-    }
-    Ok(t.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::models::testutil::dataset;
-    use crate::models::LsrfParams;
+    use crate::models::{KernelRidgeParams, LassoParams, LsrfParams, OmpParams, PcrParams, RidgeParams};
 
     fn round_trip(model: AnyModel) {
         let kind = model.kind();
@@ -637,6 +419,46 @@ mod tests {
         round_trip(AnyModel::Pcr(PcrParams::default().components(4).fit(&data).unwrap()));
         round_trip(AnyModel::KernelRidge(KernelRidgeParams::default().fit(&data).unwrap()));
         round_trip(AnyModel::Lasso(LassoParams::default().fit(&data).unwrap()));
+    }
+
+    /// A safetensors file split into its header JSON and its data section.
+    fn split(bytes: &[u8]) -> (serde_json::Value, &[u8]) {
+        let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+        (serde_json::from_slice(&bytes[8..8 + n]).unwrap(), &bytes[8 + n..])
+    }
+
+    /// The built-in models shipped with the CLI load, and saving them again
+    /// writes the same file: the same data section byte for byte, a header
+    /// of the same length with the same entries and the same `mien` metadata
+    /// string. Only the order of the `__metadata__` keys may differ: the
+    /// safetensors crate writes them from a `HashMap`, so their order has
+    /// always varied from one process to the next.
+    #[test]
+    fn built_in_models_save_the_same_bytes() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mien-cli/models");
+        let tmp = tempfile::tempdir().unwrap();
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "safetensors") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            if ModelFile::read_meta(&bytes, &path).unwrap().kind == "deform" {
+                continue; // mien-deform's own file test covers it
+            }
+            let file = ModelFile::from_bytes(&bytes, &path).unwrap();
+            let out = tmp.path().join(path.file_name().unwrap());
+            file.save(&out).unwrap();
+            let saved = std::fs::read(&out).unwrap();
+            assert_eq!(saved.len(), bytes.len(), "{}", path.display());
+            assert_eq!(saved[..8], bytes[..8], "{}: header length", path.display());
+            let ((h1, d1), (h2, d2)) = (split(&bytes), split(&saved));
+            assert!(d1 == d2, "{}: tensor data changed on save", path.display());
+            assert_eq!(h1, h2, "{}: header changed on save", path.display());
+            checked += 1;
+        }
+        assert!(checked >= 12, "only {checked} built-in models found in {}", dir.display());
     }
 
     #[test]

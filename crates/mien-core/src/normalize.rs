@@ -90,8 +90,9 @@ impl Normalize {
             Normalize::Unit => Ok(Affine { offset: 0.0, scale: 1.0 / 255.0 }),
             Normalize::MinMax => {
                 let (lo, hi) = values.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
-                // Less than one grey level of contrast cannot be stretched meaningfully.
-                if !(hi - lo >= 1.0) {
+                // Less than one grey level of contrast cannot be stretched
+                // meaningfully; NaN contrast (no values) is refused too.
+                if (hi - lo).partial_cmp(&1.0).is_none_or(|c| c.is_lt()) {
                     return Err(Error::ConstantImage { path: path.to_path_buf(), value: lo.clamp(0.0, 255.0) as u8 });
                 }
                 Ok(Affine { offset: lo, scale: 1.0 / (hi - lo) })

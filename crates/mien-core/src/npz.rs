@@ -288,7 +288,7 @@ pub fn csr_from_model(model: &AnyModel) -> Result<Csr> {
     };
     if sparse.sets != 1 {
         return Err(Error::Incompatible(format!(
-            "the model has {} per-channel weight sets but an npz matrix serves all channels; retrain with --channels shared",
+            "the model has {} per-channel weight sets but an npz matrix serves all channels; retrain it with channel mode `shared`",
             sparse.sets
         )));
     }

@@ -41,8 +41,9 @@ pub fn apply_f32(model: &ModelFile, img: &Image<u8>, path: &Path, opts: ApplyOpt
                 actual_w: img.width(),
                 actual_h: img.height(),
                 hint: format!(
-                    "the model was trained on {w}×{h}: pass --resize, or retrain with --size {}",
-                    img.width()
+                    "the model was trained on {w}×{h}: resize the image to it (`ApplyOptions::resize`), or retrain the model at {}×{}",
+                    img.width(),
+                    img.height()
                 ),
             });
         }

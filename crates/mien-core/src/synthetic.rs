@@ -108,11 +108,11 @@ impl LocalMap {
             for xx in 0..w {
                 let wt = &self.weights[(y * w + xx) * (k + 1)..][..k + 1];
                 let mut v = wt[k];
-                for o in 0..k {
+                for (o, &wo) in wt[..k].iter().enumerate() {
                     let sy = y as isize + (o / r) as isize - half;
                     let sx = xx as isize + (o % r) as isize - half;
                     if sy >= 0 && sy < h as isize && sx >= 0 && sx < w as isize {
-                        v += wt[o] * x[sy as usize * w + sx as usize];
+                        v += wo * x[sy as usize * w + sx as usize];
                     }
                 }
                 out[y * w + xx] = v;

@@ -36,12 +36,15 @@ fn centre_crop(img: &Image<u8>) -> Image<u8> {
     image::resize_bilinear(&crop.view(), 128, 128).to_u8()
 }
 
+/// Per subject: the neutral takes and the named happy takes.
+type SubjectPhotos = BTreeMap<String, (Vec<Image<u8>>, Vec<(String, Image<u8>)>)>;
+
 /// (subject → neutral takes, happy takes), all centre-cropped.
-fn load_happy_pairs(dir: &Path) -> BTreeMap<String, (Vec<Image<u8>>, Vec<(String, Image<u8>)>)> {
+fn load_happy_pairs(dir: &Path) -> SubjectPhotos {
     let mut names: Vec<String> =
         std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
-    let mut out: BTreeMap<String, (Vec<Image<u8>>, Vec<(String, Image<u8>)>)> = BTreeMap::new();
+    let mut out: SubjectPhotos = BTreeMap::new();
     for n in names {
         let parts: Vec<&str> = n.split('.').collect();
         if parts.len() < 3 {
@@ -63,7 +66,7 @@ fn load_happy_pairs(dir: &Path) -> BTreeMap<String, (Vec<Image<u8>>, Vec<(String
 }
 
 /// Every neutral take paired with every happy take of the same subject.
-fn dataset(pairs: &BTreeMap<String, (Vec<Image<u8>>, Vec<(String, Image<u8>)>)>, test: bool) -> PairedDataset {
+fn dataset(pairs: &SubjectPhotos, test: bool) -> PairedDataset {
     let images = pairs
         .iter()
         .filter(|(s, _)| HELD_OUT.contains(&s.as_str()) == test)

@@ -14,6 +14,8 @@ use mien_core::image::Image;
 use mien_core::synthetic::Rng;
 use mien_deform::au::{AuVector, AU_COUNT};
 
+use crate::error::{Error, Result};
+
 /// Images in [-1, 1] (planar, `channels` planes of `size²`), their labels and the pairs.
 #[derive(Clone, Debug)]
 pub struct TrainSet {
@@ -39,17 +41,20 @@ impl TrainSet {
     /// its neutral → expression pairs, already at the training size). Each
     /// photo appears once, however many pairs it is in; names are
     /// `<neutral stem>__<target stem>` as `mien align` writes them.
-    pub fn from_groups(groups: &[(AuVector, &PairedDataset)]) -> Result<Self, String> {
-        let first = groups.first().ok_or("no training groups")?.1;
+    pub fn from_groups(groups: &[(AuVector, &PairedDataset)]) -> Result<Self> {
+        let first = groups.first().ok_or(Error::NoTrainingData)?.1;
         let (size, channels) = (first.width, first.channels);
         if first.height != size {
-            return Err(format!("training crops are {}×{}: defgan needs square crops", first.width, first.height));
+            return Err(Error::NotSquare { width: first.width, height: first.height });
         }
         let mut set = Self { size, channels, pixels: Vec::new(), labels: Vec::new(), pairs: Vec::new() };
         let mut index: HashMap<String, usize> = HashMap::new();
         for (au, data) in groups {
             if data.width != size || data.height != size || data.channels != channels {
-                return Err("training groups differ in size or channels".into());
+                return Err(Error::MixedGroups {
+                    first: format!("{size}×{size}×{channels}"),
+                    other: format!("{}×{}×{}", data.width, data.height, data.channels),
+                });
             }
             for p in &data.pairs {
                 let (src, tgt) = p.name.split_once("__").unwrap_or((p.name.as_str(), p.name.as_str()));
@@ -59,7 +64,7 @@ impl TrainSet {
             }
         }
         if set.pairs.is_empty() {
-            return Err("no training pairs".into());
+            return Err(Error::NoTrainingData);
         }
         Ok(set)
     }

@@ -20,6 +20,7 @@ use mien_core::models::ChannelMode;
 use mien_core::normalize::Normalize;
 use mien_core::Error as CoreError;
 use mien_deform::au::{AuVector, AU_COUNT};
+use mien_deform::{AuEdit, AuModel};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Generator;
@@ -29,23 +30,7 @@ use crate::train::TrainConfig;
 /// The kind name in model files and on the command line.
 pub const KIND: &str = "defgan";
 
-/// Errors of this crate.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// Reading or writing a file, or a model file that is not a defgan model.
-    #[error(transparent)]
-    Core(#[from] CoreError),
-    /// An input that does not fit the model.
-    #[error("{0}")]
-    Incompatible(String),
-    /// Settings or data that cannot train.
-    #[error("{0}")]
-    Config(String),
-}
-
-/// A crate result.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub use crate::error::{Error, Result};
 
 #[derive(Serialize, Deserialize)]
 struct Hyper {
@@ -67,14 +52,10 @@ pub struct DefganFile {
     device: Device,
 }
 
-/// One edit: the motion-only image and the output, at the model's size, in [0, 1].
-#[derive(Clone, Debug, PartialEq)]
-pub struct Edited {
-    /// The input warped by G_m (motion only).
-    pub deformed: Image<f32>,
-    /// The full edit.
-    pub output: Image<f32>,
-}
+/// One edit: the motion-only image and the output, at the model's size, in
+/// [0, 1]: the [`AuEdit`] every AU model returns (this name is kept for
+/// existing callers).
+pub type Edited = AuEdit;
 
 /// Collects (path, shape, values); `Param::val` initialises lazy parameters.
 struct Collect {
@@ -188,7 +169,7 @@ impl DefganFile {
     pub fn from_bytes(bytes: &[u8], path: &Path, device: &Device) -> Result<Self> {
         let (meta, hyper): (_, Hyper) = ModelFile::read_meta_of_kind(bytes, path, KIND)?;
         let corrupt = |reason: String| CoreError::CorruptModel { path: path.into(), reason };
-        hyper.net.check().map_err(corrupt)?;
+        hyper.net.check().map_err(|e| corrupt(e.to_string()))?;
         if meta.width != hyper.net.size || meta.height != hyper.net.size {
             return Err(corrupt(format!(
                 "size {}×{} disagrees with the networks' {}",
@@ -218,25 +199,17 @@ impl DefganFile {
     pub fn edit(&self, input: &ImageRef<'_, f32>, au: &AuVector) -> Result<Edited> {
         let s = self.net.size;
         if input.width() != s || input.height() != s {
-            return Err(Error::Incompatible(format!(
-                "input is {}×{} but the model was trained on {s}×{s}; align or resize it to {s}×{s}",
-                input.width(),
-                input.height()
-            )));
+            return Err(Error::InputSize { size: s, actual_w: input.width(), actual_h: input.height() });
         }
         if au.0.iter().any(|v| !v.is_finite()) {
-            return Err(Error::Incompatible("the AU vector has non-finite values".into()));
+            return Err(Error::NonFiniteAu);
         }
         let mc = self.net.channels;
         let ic = input.channels();
         let n = match (mc, ic) {
             (1, c) => c,
             (3, 3) => 1,
-            _ => {
-                return Err(Error::Incompatible(format!(
-                    "the model edits {mc}-channel crops but the input has {ic}; pass a colour photo"
-                )))
-            }
+            _ => return Err(Error::Channels { model: mc, input: ic }),
         };
         let pixels: Vec<f32> = input.data().iter().map(|v| v * 2.0 - 1.0).collect();
         let x = Tensor::<4>::from_data(TensorData::new(pixels, [n, mc, s, s]), &self.device);
@@ -249,5 +222,23 @@ impl DefganFile {
             Image::from_planar(s, s, ic, data).expect("shape matches")
         };
         Ok(Edited { deformed: back(st.warped), output: back(st.output) })
+    }
+}
+
+impl AuModel for DefganFile {
+    type Error = Error;
+
+    fn meta(&self) -> &ModelMeta {
+        &self.meta
+    }
+
+    fn parameter_count(&self) -> usize {
+        DefganFile::parameter_count(self)
+    }
+
+    /// [`DefganFile::edit`]: at a zero AU vector the network neutralises the
+    /// face rather than returning it unchanged.
+    fn edit(&self, input: &ImageRef<'_, f32>, au: &AuVector) -> Result<AuEdit> {
+        DefganFile::edit(self, input, au)
     }
 }

@@ -10,6 +10,7 @@
 //! (WGAN-GP, AU loss, cycle consistency). See `docs/defgan.md`.
 
 pub mod data;
+pub mod error;
 pub mod file;
 pub mod model;
 pub mod net;
@@ -20,18 +21,19 @@ pub use burn;
 
 /// The burn device for a name: `cpu` (burn's pure-Rust Flex backend) or
 /// `cuda` (GPU 0; only in builds with the `cuda` feature).
-pub fn device(name: &str) -> std::result::Result<burn::prelude::Device, String> {
+pub fn device(name: &str) -> Result<burn::prelude::Device> {
     match name {
         "cpu" => Ok(burn::prelude::Device::flex()),
         #[cfg(feature = "cuda")]
         "cuda" => Ok(burn::prelude::Device::cuda(0)),
         #[cfg(not(feature = "cuda"))]
-        "cuda" => Err("this build has no CUDA backend: build with `--features defgan-cuda` (docs/defgan.md)".into()),
-        other => Err(format!("unknown device `{other}`: use cpu or cuda")),
+        "cuda" => Err(Error::NoCuda),
+        other => Err(Error::UnknownDevice(other.to_string())),
     }
 }
 
-pub use file::{DefganFile, Edited, Error, Result, KIND};
+pub use error::{Error, Result};
+pub use file::{DefganFile, Edited, KIND};
 pub use model::{Generator, Stages};
 pub use net::{Critic, NetConfig};
 

@@ -26,6 +26,8 @@ use serde::{Deserialize, Serialize};
 
 use mien_deform::au::AU_COUNT;
 
+use crate::error::{Error, Result};
+
 /// Network shapes. Everything a model file needs to rebuild the networks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NetConfig {
@@ -129,21 +131,24 @@ impl NetConfig {
     }
 
     /// Checks the shapes; the message says what to change.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<()> {
         if !(16..=1024).contains(&self.size) || !self.size.is_power_of_two() {
-            return Err(format!("size {} must be a power of two in 16..1024", self.size));
+            return Err(Error::setting("size", "net.size", self.size, "a power of two in 16..1024"));
         }
         if self.channels != 1 && self.channels != 3 {
-            return Err(format!("{} channels: expected 1 (grey) or 3 (RGB)", self.channels));
+            return Err(Error::setting("channels", "net.channels", self.channels, "1 (grey) or 3 (RGB)"));
         }
-        if !(1..=256).contains(&self.gen_width) || !(1..=256).contains(&self.critic_width) {
-            return Err("network widths must be in 1..256".into());
+        if !(1..=256).contains(&self.gen_width) {
+            return Err(Error::setting("generator width", "net.gen_width", self.gen_width, "in 1..256"));
+        }
+        if !(1..=256).contains(&self.critic_width) {
+            return Err(Error::setting("critic width", "net.critic_width", self.critic_width, "in 1..256"));
         }
         if self.res_blocks > 16 {
-            return Err(format!("{} residual blocks: at most 16", self.res_blocks));
+            return Err(Error::setting("residual blocks", "net.res_blocks", self.res_blocks, "at most 16"));
         }
         if !(self.max_flow > 0.0 && self.max_flow <= 2.0) {
-            return Err(format!("max flow {} must be in (0, 2] grid units", self.max_flow));
+            return Err(Error::setting("max flow", "net.max_flow", self.max_flow, "in (0, 2] grid units"));
         }
         Ok(())
     }

@@ -207,8 +207,9 @@ fn supervised_warm_up_trains_the_generator_only() {
     let mut config = tiny_config();
     config.critic_steps = 0;
     config.weights.cycle = 0.0;
-    let err = config.check().err().expect("critic steps 0 without the paired term refused");
-    assert!(err.contains("--w-paired"), "{err}");
+    let err = config.check().expect_err("critic steps 0 without the paired term refused");
+    assert!(matches!(err, crate::Error::WarmUpWithoutPairedL1), "{err}");
+    assert!(err.to_string().contains("weights.paired_l1"), "{err}");
     config.weights.paired_l1 = 10.0;
     config.check().expect("warm-up settings");
     let device = Device::flex();
@@ -301,8 +302,12 @@ fn paired_change_emphasis_weights_what_the_expression_moves() {
     let set = synthetic_set(32, 2);
     let mut config = tiny_config();
     (config.critic_steps, config.weights.cycle, config.weights.paired_change) = (0, 0.0, 4.0);
-    let err = config.check().err().expect("an emphasis without the paired term is refused");
-    assert!(err.contains("--w-paired"), "{err}");
+    let err = config.check().expect_err("an emphasis without the paired term is refused");
+    assert!(err.to_string().contains("weights.paired_l1"), "{err}");
+    let mut with_critic = config.clone();
+    with_critic.critic_steps = 1;
+    let err = with_critic.check().expect_err("also with a critic");
+    assert!(matches!(err, crate::Error::ChangeWithoutPairedL1 { paired_change: 4.0 }), "{err}");
     config.weights.paired_l1 = 10.0;
     let device = Device::flex();
     let mut plain = config.clone();
@@ -353,7 +358,7 @@ fn checkpoints_resume_where_they_stopped() {
     let mut other = config;
     other.net.gen_width = 4;
     let err = Trainer::resume(&ck, other, &device).err().expect("shape mismatch refused");
-    assert!(err.contains("network shapes"), "{err}");
+    assert!(err.to_string().contains("network shapes"), "{err}");
 }
 
 fn file_for_test() -> DefganFile {

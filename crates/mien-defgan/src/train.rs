@@ -27,6 +27,7 @@ use mien_core::synthetic::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Batch, TrainSet};
+use crate::error::{Error, Result};
 use crate::model::{Generator, Stages};
 use crate::net::{Critic, NetConfig};
 use crate::warp::pixels_per_unit;
@@ -127,47 +128,45 @@ impl TrainConfig {
     }
 
     /// Checks the settings; the message says what to change.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<()> {
         self.net.check()?;
         if self.batch_size == 0 || self.batch_size > 1024 {
-            return Err(format!("batch size {} must be in 1..1024", self.batch_size));
+            return Err(Error::setting("batch size", "batch_size", self.batch_size, "in 1..1024"));
         }
         if self.critic_steps > 100 {
-            return Err(format!("critic steps {} must be in 0..100", self.critic_steps));
+            return Err(Error::setting("critic steps", "critic_steps", self.critic_steps, "in 0..100"));
         }
         if self.critic_steps == 0 && self.weights.paired_l1 == 0.0 {
-            return Err("critic steps 0 (supervised warm-up, no critic) needs a paired L1 weight > 0: \
-                        set --w-paired, or give --critic-steps 1 or more"
-                .into());
+            return Err(Error::WarmUpWithoutPairedL1);
         }
         if self.weights.paired_change > 0.0 && self.weights.paired_l1 == 0.0 {
-            return Err("a paired-change emphasis needs the paired L1 term: set --w-paired > 0 too".into());
+            return Err(Error::ChangeWithoutPairedL1 { paired_change: self.weights.paired_change });
         }
         if !(self.lr > 0.0 && self.lr.is_finite()) {
-            return Err(format!("learning rate {} must be a finite number > 0", self.lr));
+            return Err(Error::setting("learning rate", "lr", self.lr, "a finite number > 0"));
         }
-        for (name, b) in [("β₁", self.beta1), ("β₂", self.beta2)] {
+        for (setting, field, b) in [("Adam β₁", "beta1", self.beta1), ("Adam β₂", "beta2", self.beta2)] {
             if !(0.0..1.0).contains(&b) {
-                return Err(format!("Adam {name} = {b} must be in [0, 1)"));
+                return Err(Error::setting(setting, field, b, "in [0, 1)"));
             }
         }
         if !(self.gp_step > 0.0 && self.gp_step.is_finite()) {
-            return Err("the gradient-penalty step must be > 0".into());
+            return Err(Error::setting("gradient-penalty step", "gp_step", self.gp_step, "a finite number > 0"));
         }
         let w = &self.weights;
-        for (name, v) in [
-            ("gp", w.gp),
-            ("au", w.au),
-            ("cycle", w.cycle),
-            ("flow-tv", w.flow_tv),
-            ("flow-magnitude", w.flow_magnitude),
-            ("mask-mean", w.mask_mean),
-            ("mask-tv", w.mask_tv),
-            ("paired-l1", w.paired_l1),
-            ("paired-change", w.paired_change),
+        for (setting, field, v) in [
+            ("loss weight gp", "weights.gp", w.gp),
+            ("loss weight au", "weights.au", w.au),
+            ("loss weight cycle", "weights.cycle", w.cycle),
+            ("loss weight flow-tv", "weights.flow_tv", w.flow_tv),
+            ("loss weight flow-magnitude", "weights.flow_magnitude", w.flow_magnitude),
+            ("loss weight mask-mean", "weights.mask_mean", w.mask_mean),
+            ("loss weight mask-tv", "weights.mask_tv", w.mask_tv),
+            ("loss weight paired-l1", "weights.paired_l1", w.paired_l1),
+            ("loss weight paired-change", "weights.paired_change", w.paired_change),
         ] {
             if !(v >= 0.0 && v.is_finite()) {
-                return Err(format!("loss weight {name} = {v} must be a finite number ≥ 0"));
+                return Err(Error::setting(setting, field, v, "a finite number ≥ 0"));
             }
         }
         Ok(())
@@ -294,7 +293,7 @@ struct CheckpointState {
 
 impl Trainer {
     /// Fresh networks on `device` (autodiff is switched on here), seeded by the config.
-    pub fn new(config: TrainConfig, device: &Device) -> Result<Self, String> {
+    pub fn new(config: TrainConfig, device: &Device) -> Result<Self> {
         config.check()?;
         let device = device.clone().autodiff();
         let (generator, critic) =
@@ -447,36 +446,31 @@ impl Trainer {
 
     /// Writes `dir/` (created if needed): state, both networks and both
     /// optimisers; each file is written atomically, the state last.
-    pub fn save_checkpoint(&self, dir: &Path) -> Result<(), String> {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let io = |e: mien_core::Error| e.to_string();
-        let rec = |e: burn::store::RecordError| format!("checkpoint: {e}");
+    pub fn save_checkpoint(&self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir).map_err(|e| mien_core::Error::io(dir, e))?;
+        let rec = |e: burn::store::RecordError| Error::Checkpoint { path: dir.to_path_buf(), reason: e.to_string() };
         let g = self.generator.clone().into_record().into_bytes().map_err(rec)?;
         let d = self.critic.clone().into_record().into_bytes().map_err(rec)?;
-        write_atomic(&dir.join("generator.bpk"), &g).map_err(io)?;
-        write_atomic(&dir.join("critic.bpk"), &d).map_err(io)?;
-        write_atomic(&dir.join("opt_generator.bin"), &self.opt_g.into_bytes().map_err(rec)?).map_err(io)?;
-        write_atomic(&dir.join("opt_critic.bin"), &self.opt_d.into_bytes().map_err(rec)?).map_err(io)?;
+        write_atomic(&dir.join("generator.bpk"), &g)?;
+        write_atomic(&dir.join("critic.bpk"), &d)?;
+        write_atomic(&dir.join("opt_generator.bin"), &self.opt_g.into_bytes().map_err(rec)?)?;
+        write_atomic(&dir.join("opt_critic.bin"), &self.opt_d.into_bytes().map_err(rec)?)?;
         let state = CheckpointState { step: self.step, seconds: self.seconds, config: self.config.clone() };
-        let json = serde_json::to_vec_pretty(&state).map_err(|e| e.to_string())?;
-        write_atomic(&dir.join("state.json"), &json).map_err(io)
+        let json = serde_json::to_vec_pretty(&state).expect("checkpoint state serialises");
+        Ok(write_atomic(&dir.join("state.json"), &json)?)
     }
 
     /// Resumes from a checkpoint written by [`Trainer::save_checkpoint`]. The
     /// network shapes must match; `steps` (the run's end) may differ.
-    pub fn resume(dir: &Path, config: TrainConfig, device: &Device) -> Result<Self, String> {
-        let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()));
+    pub fn resume(dir: &Path, config: TrainConfig, device: &Device) -> Result<Self> {
+        let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| mien_core::Error::io(dir.join(name), e));
         let state: CheckpointState = serde_json::from_slice(&read("state.json")?)
-            .map_err(|e| format!("{}: {e}", dir.join("state.json").display()))?;
+            .map_err(|e| Error::Checkpoint { path: dir.join("state.json"), reason: e.to_string() })?;
         if state.config.net != config.net {
-            return Err(format!(
-                "the checkpoint in {} has other network shapes ({:?}); resume with the same settings or start afresh",
-                dir.display(),
-                state.config.net
-            ));
+            return Err(Error::CheckpointShapes { dir: dir.to_path_buf(), found: format!("{:?}", state.config.net) });
         }
         let mut t = Self::new(config, device)?;
-        let rec = |e: burn::store::RecordError| format!("{}: {e}", dir.display());
+        let rec = |e: burn::store::RecordError| Error::Checkpoint { path: dir.to_path_buf(), reason: e.to_string() };
         let g = ModuleRecord::from_bytes(Bytes::from_bytes_vec(read("generator.bpk")?)).map_err(rec)?;
         let d = ModuleRecord::from_bytes(Bytes::from_bytes_vec(read("critic.bpk")?)).map_err(rec)?;
         t.generator = t.generator.try_load_record(g).map_err(rec)?;

@@ -1,5 +1,5 @@
 //! Action Units: the 17 AUs OpenFace estimates, prototype AU sets for the six
-//! basic expressions, and `--au` list parsing.
+//! basic expressions, and parsing of AU lists (`AU12=0.8,AU6=0.5`).
 //!
 //! An expression target is an [`AuVector`] of intensities in [0, 1]. Named
 //! expressions map to EMFACS-style prototypes (Friesen & Ekman's EMFACS,
@@ -15,23 +15,8 @@
 //! | disgust | 9 + 10 + 15 | nose wrinkler, upper-lip raiser, lip-corner depressor |
 //! | fear | 1 + 2 + 4 + 5 + 7 + 20 + 26 | brows raised and drawn together, lids, lip stretcher, jaw drop |
 
+pub use crate::au_table::{index_of, AUS, AU_COUNT, PROTOTYPES};
 use crate::error::{Error, Result};
-
-/// The supported Action Units, in vector order (OpenFace's intensity set).
-pub const AUS: [u8; 17] = [1, 2, 4, 5, 6, 7, 9, 10, 12, 14, 15, 17, 20, 23, 25, 26, 45];
-
-/// Number of supported AUs.
-pub const AU_COUNT: usize = AUS.len();
-
-/// Prototype AU sets of the six basic expressions (see the module table).
-pub const PROTOTYPES: [(&str, &[u8]); 6] = [
-    ("happy", &[6, 12, 25]),
-    ("surprise", &[1, 2, 5, 26]),
-    ("sad", &[1, 4, 15]),
-    ("angry", &[4, 5, 7, 23]),
-    ("disgust", &[9, 10, 15]),
-    ("fear", &[1, 2, 4, 5, 7, 20, 26]),
-];
 
 /// Intensities of the [`AUS`], each in [0, 1] when parsed or built from a
 /// prototype (sums of prototypes may exceed 1; the model bounds the motion).
@@ -97,11 +82,6 @@ impl std::fmt::Display for AuVector {
     }
 }
 
-/// The vector position of an AU number.
-pub fn index_of(au: u8) -> Option<usize> {
-    AUS.iter().position(|&a| a == au)
-}
-
 /// Parses `AU12=0.8,AU6=0.5` (case-insensitive `AU` prefix optional,
 /// spaces allowed, unlisted AUs are 0). Errors: unknown AU, value outside
 /// [0, 1] or not a number, the same AU twice, malformed entry.
@@ -133,14 +113,6 @@ pub fn parse_au_list(text: &str) -> Result<AuVector> {
         v.0[i] = x;
     }
     Ok(v)
-}
-
-pub(crate) fn supported_list() -> String {
-    AUS.iter().map(|a| format!("AU{a}")).collect::<Vec<_>>().join(" ")
-}
-
-pub(crate) fn expression_list() -> String {
-    PROTOTYPES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ pub fn load_aligned(dir: &Path, split: Split, opts: &LoadOptions) -> Result<Vec<
     }
     if out.is_empty() {
         return Err(Error::NoTrainingData(format!(
-            "{} has no expression folders ({}); run `mien align --expression all` first",
+            "{} has no expression folders ({}); expected one paired folder per expression, `<expression>/trainA` and `<expression>/trainB`",
             dir.display(),
             PROTOTYPES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
         )));

@@ -15,7 +15,7 @@ pub enum Error {
         entry: String,
     },
     /// An AU number that is not among the supported ones.
-    #[error("unknown action unit `{name}`; supported: {}", crate::au::supported_list())]
+    #[error("unknown action unit `{name}`; supported: {}", crate::au_table::supported_list())]
     UnknownAu {
         /// The name as given.
         name: String,
@@ -35,7 +35,7 @@ pub enum Error {
         au: u8,
     },
     /// An expression name without a prototype.
-    #[error("unknown expression `{name}`; use one of {}", crate::au::expression_list())]
+    #[error("unknown expression `{name}`; use one of {}", crate::au_table::expression_list())]
     UnknownExpression {
         /// The name as given.
         name: String,

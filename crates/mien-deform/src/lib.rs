@@ -14,6 +14,8 @@
 #![warn(missing_docs)]
 
 pub mod au;
+pub mod au_model;
+mod au_table;
 pub mod data;
 pub mod error;
 pub mod flow;
@@ -21,5 +23,6 @@ pub mod model;
 pub mod warp;
 
 pub use au::{parse_au_list, AuVector, AUS, PROTOTYPES};
+pub use au_model::{AuEdit, AuModel};
 pub use error::{Error, Result};
 pub use model::{AuGroup, Conditioned, Deform, DeformFile, DeformParams, Edited};

@@ -1,5 +1,5 @@
-//! The models: a params struct that checks itself and fits, and an immutable
-//! fitted model that predicts.
+//! The models: a params struct that checks itself and fits ([`Fit`]), and an
+//! immutable fitted model that predicts ([`Predict`]).
 //!
 //! Every model works in normalised intensity space (see [`crate::normalize`])
 //! at its training size; [`crate::pipeline`] wraps resizing, normalisation and
@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::image::{Image, ImageMut, ImageRef};
 
 pub(crate) mod dense;
+mod fit;
 pub mod kernel_ridge;
 pub mod lasso;
 pub mod masked;
@@ -24,6 +25,7 @@ pub mod sparse;
 #[cfg(test)]
 pub(crate) mod testutil;
 
+pub use fit::Fit;
 pub use kernel_ridge::{KernelRidge, KernelRidgeParams};
 pub use lasso::{Lasso, LassoParams};
 pub use masked::{Masked, MaskedParams, Prior};
@@ -83,11 +85,12 @@ pub trait Predict: Sync {
 pub(crate) fn check_shape(model: &dyn Predict, input: &ImageRef<'_, f32>, out: &ImageMut<'_, f32>) -> Result<()> {
     let (w, h) = model.size();
     if input.width() != w || input.height() != h {
-        return Err(crate::Error::Incompatible(format!(
-            "input is {}×{} but the model was trained on {w}×{h}; resize it to the model size (--size {w}) or retrain",
-            input.width(),
-            input.height()
-        )));
+        return Err(crate::Error::InputSize {
+            expected_w: w,
+            expected_h: h,
+            actual_w: input.width(),
+            actual_h: input.height(),
+        });
     }
     let sets = model.weight_sets();
     if sets != 1 && sets != input.channels() {

@@ -144,3 +144,40 @@ impl DeformFile {
         Ok(Self { meta, model })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::au_model::AuModel;
+
+    /// The built-in deform model loads, and saving it again writes the same
+    /// data section and the same header entries (the `__metadata__` key order
+    /// varies, see `mien_core::model_file`'s matching test); through
+    /// [`AuModel`], a zero AU vector returns the crop unchanged.
+    #[test]
+    fn built_in_model_saves_the_same_bytes() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mien-cli/models/deform-all.safetensors");
+        let bytes = std::fs::read(&path).unwrap();
+        let file = DeformFile::from_bytes(&bytes, &path).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("deform.safetensors");
+        file.save(&out).unwrap();
+        let saved = std::fs::read(&out).unwrap();
+        let split = |b: &[u8]| {
+            let n = u64::from_le_bytes(b[..8].try_into().unwrap()) as usize;
+            (serde_json::from_slice::<serde_json::Value>(&b[8..8 + n]).unwrap(), b[8 + n..].to_vec())
+        };
+        assert_eq!(saved.len(), bytes.len());
+        let ((h1, d1), (h2, d2)) = (split(&bytes), split(&saved));
+        assert!(d1 == d2, "tensor data changed on save");
+        assert_eq!(h1, h2);
+
+        let (w, h) = (file.meta().width, file.meta().height);
+        let crop =
+            mien_core::image::Image::from_planar(w, h, 1, (0..w * h).map(|i| (i % 7) as f32 / 7.0).collect()).unwrap();
+        let e = file.edit(&crop.view(), &AuVector::zero()).unwrap();
+        assert_eq!(e.output, crop);
+        assert_eq!(e.deformed, crop);
+        assert!(file.parameter_count() > 0);
+    }
+}

@@ -5,17 +5,13 @@ use mien_core::models::Predict;
 
 use super::Deform;
 use crate::au::{AuVector, AU_COUNT};
+use crate::au_model::AuEdit;
 use crate::error::{Error, Result};
 use crate::warp::{warp_plane_into, Flow};
 
-/// The two stages of one edit, in normalised intensity.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Edited {
-    /// Motion only: the input warped by `F(a)` (the "deformed" debug image).
-    pub deformed: Image<f32>,
-    /// Motion and texture: the edit.
-    pub output: Image<f32>,
-}
+/// The two stages of one deform edit, in normalised intensity: the shared
+/// [`AuEdit`] (this name is kept for existing callers).
+pub type Edited = AuEdit;
 
 impl Deform {
     /// `Σ_k a_k B_k` without the training-range bounds.

@@ -7,6 +7,7 @@
 //! solve for all output pixels). The model stores the n training inputs and
 //! the coefficients; prediction costs `2nd`.
 
+mod file;
 mod fit;
 mod params;
 mod predict;

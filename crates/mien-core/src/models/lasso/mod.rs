@@ -11,6 +11,7 @@
 //! formed: memory is the `n × d` training matrices. The fitted model is a
 //! [`crate::models::Sparse`] matrix with each pixel's nonzero weights.
 
+mod file;
 mod fit;
 mod params;
 mod predict;

@@ -172,9 +172,10 @@ pub(crate) fn fit_rows(
                     *bv = rhs[o * w + x];
                 }
                 if !cholesky_solve(&mut a_mat, &mut b_vec, k1) {
-                    return Err(Error::Incompatible(format!(
-                        "the ridge system of pixel ({x}, {y}) is not positive definite; increase --lambda"
-                    )));
+                    return Err(Error::IllConditioned {
+                        system: format!("the ridge system of pixel ({x}, {y})"),
+                        lambda: params.lambda,
+                    });
                 }
                 if params.prior == Prior::Identity {
                     b_vec[k / 2] += 1.0;

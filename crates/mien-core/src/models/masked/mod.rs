@@ -11,6 +11,7 @@
 //! padding give the same model, and the zero weights let prediction run
 //! without border branches.
 
+mod file;
 pub(crate) mod fit;
 mod params;
 mod predict;

@@ -166,11 +166,11 @@ fn prediction_matches_the_fitted_map() {
             for xx in 0..w {
                 let wt = &wpp[(c * w * h + y * w + xx) * k1..][..k1];
                 let mut v = wt[25] as f64;
-                for o in 0..25 {
+                for (o, &wo) in wt[..25].iter().enumerate() {
                     let sy = y as isize + (o / r) as isize - 2;
                     let sx = xx as isize + (o % r) as isize - 2;
                     if sy >= 0 && sy < h as isize && sx >= 0 && sx < w as isize {
-                        v += wt[o] as f64 * x[c * w * h + sy as usize * w + sx as usize] as f64;
+                        v += wo as f64 * x[c * w * h + sy as usize * w + sx as usize] as f64;
                     }
                 }
                 let got = out.plane(c)[y * w + xx] as f64;

@@ -112,11 +112,10 @@ fn fit_set(params: &OmpParams, w: usize, h: usize, samples: &[PlaneSample<'_>]) 
                         wi,
                         &mut rs[bb * n..(bb + 1) * n],
                     ) {
-                        return Err(Error::Incompatible(format!(
-                            "the ridge system of pixel ({}, {}) is not positive definite; increase --lambda",
-                            i % w,
-                            i / w
-                        )));
+                        return Err(Error::IllConditioned {
+                            system: format!("the ridge system of pixel ({}, {})", i % w, i / w),
+                            lambda: params.lambda,
+                        });
                     }
                 }
                 Ok(())

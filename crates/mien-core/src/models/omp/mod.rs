@@ -19,6 +19,7 @@
 //! block of output pixels at a time, keeping only each pixel's best candidate.
 //! The fitted model is a [`Sparse`] matrix with F + 1 entries per row.
 
+mod file;
 pub(crate) mod fit;
 mod params;
 mod predict;

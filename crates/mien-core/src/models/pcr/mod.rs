@@ -9,6 +9,7 @@
 //! means, the k directions and the k coefficient rows (`2kd + 2d` numbers);
 //! prediction is `y = mean_t + Bᵀ U (x − mean_x)`.
 
+mod file;
 mod fit;
 mod params;
 mod predict;

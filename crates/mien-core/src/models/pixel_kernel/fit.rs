@@ -38,8 +38,9 @@ impl PixelKernelParams {
                 .into_par_iter()
                 .map(|i| {
                     let (x, t) = pixel_samples(samples, i);
-                    fit_pixel(self, &x, &t).ok_or_else(|| {
-                        Error::Incompatible(format!("kernel system of pixel {i} is singular; increase --lambda"))
+                    fit_pixel(self, &x, &t).ok_or_else(|| Error::IllConditioned {
+                        system: format!("the kernel system of pixel ({}, {})", i % data.width, i / data.width),
+                        lambda: self.lambda,
                     })
                 })
                 .collect::<Result<_>>()?;
@@ -114,5 +115,5 @@ pub(crate) fn fit_pixel(p: &PixelKernelParams, x: &[f64], t: &[f64]) -> Option<P
         // K_mm is only positive semi-definite for close centres; a tiny ridge keeps Cholesky stable.
         a[u * m + u] += 1e-9 * n as f64;
     }
-    cholesky_solve(&mut a, &mut b, m).then(|| PixelFit { centres, coefs: b, bias })
+    cholesky_solve(&mut a, &mut b, m).then_some(PixelFit { centres, coefs: b, bias })
 }

@@ -14,6 +14,7 @@
 //! `docs/models.md`). The model stores, per pixel, m centres, m coefficients
 //! and the bias.
 
+mod file;
 mod fit;
 mod params;
 mod predict;

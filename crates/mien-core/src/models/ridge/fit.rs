@@ -55,9 +55,7 @@ pub(crate) fn kernel_solve(mut k: Vec<f64>, t: &[f64], n: usize, d: usize, lambd
         k[i * n + i] += lambda;
     }
     if !cholesky_factor(&mut k, n) {
-        return Err(Error::Incompatible(format!(
-            "the {n}×{n} dual system is not positive definite (λ = {lambda}); increase --lambda"
-        )));
+        return Err(Error::IllConditioned { system: format!("the {n}×{n} dual system"), lambda });
     }
     let mut a = t.to_vec();
     cholesky_solve_rows(&k, n, &mut a, d);

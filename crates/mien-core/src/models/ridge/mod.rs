@@ -14,6 +14,7 @@
 //! training planes the dual model is 39 MB against 1 GB. The cost of the dual
 //! form is that the model file contains the (normalised) training images.
 
+mod file;
 pub(crate) mod fit;
 mod params;
 mod predict;

@@ -9,6 +9,8 @@
 //! share this type; unlike masked regression the picked inputs need not be
 //! near the output pixel, so the model stores their indices.
 
+mod file;
+
 use crate::error::Result;
 use crate::image::{ImageMut, ImageRef};
 use crate::models::{check_shape, Masked, Predict};
