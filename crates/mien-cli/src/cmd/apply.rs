@@ -67,7 +67,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
             let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
             Ok((a.output.join(format!("{stem}.png")), out))
         })
-        .collect::<Result<_, mien::core::Error>>()?;
+        .collect::<Result<_, mien::core::Error>>()
+        .map_err(|e| match e {
+            e @ (mien::core::Error::SizeMismatch { .. } | mien::core::Error::InputSize { .. }) => {
+                anyhow::Error::new(e).context("pass --resize, or retrain with --size N")
+            }
+            e => e.into(),
+        })?;
     for (path, img) in &outputs {
         image::save_png(img, path)?;
     }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use mien_core::image::{Image, ImageRef};
 use mien_core::model_file::{ModelFile, ModelMeta};
-use mien_deform::{AuVector, DeformFile};
+use mien_deform::{AuModel, AuVector, DeformFile};
 
 use crate::{Error, Result};
 
@@ -27,9 +27,9 @@ impl Model {
     pub fn meta(&self) -> &ModelMeta {
         match self {
             Model::Local(m) => &m.meta,
-            Model::Deform(m) => &m.meta,
+            Model::Deform(m) => AuModel::meta(m),
             #[cfg(feature = "defgan")]
-            Model::Defgan(m) => &m.meta,
+            Model::Defgan(m) => AuModel::meta(m.as_ref()),
         }
     }
 
@@ -37,9 +37,9 @@ impl Model {
     pub fn parameter_count(&self) -> usize {
         match self {
             Model::Local(m) => m.model.predictor().parameter_count(),
-            Model::Deform(f) => f.model.parameter_count(),
+            Model::Deform(f) => AuModel::parameter_count(f),
             #[cfg(feature = "defgan")]
-            Model::Defgan(f) => f.parameter_count(),
+            Model::Defgan(f) => AuModel::parameter_count(f.as_ref()),
         }
     }
 
@@ -81,9 +81,11 @@ impl Model {
     pub fn edit_au(&self, x: &ImageRef<'_, f32>, au: &AuVector) -> Option<Result<(Image<f32>, Image<f32>)>> {
         match self {
             Model::Local(_) => None,
-            Model::Deform(f) => Some(f.model.predict(x, au).map(|e| (e.deformed, e.output)).map_err(Error::from)),
+            Model::Deform(f) => Some(AuModel::edit(f, x, au).map(|e| (e.deformed, e.output)).map_err(Error::from)),
             #[cfg(feature = "defgan")]
-            Model::Defgan(f) => Some(f.edit(x, au).map(|e| (e.deformed, e.output)).map_err(Error::from)),
+            Model::Defgan(f) => {
+                Some(AuModel::edit(f.as_ref(), x, au).map(|e| (e.deformed, e.output)).map_err(Error::from))
+            }
         }
     }
 }

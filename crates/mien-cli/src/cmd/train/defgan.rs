@@ -51,7 +51,12 @@ pub fn train(a: Target<'_>) -> Result<ExitCode> {
     );
     check_writable_file(a.output, "-o")?;
     let g = a.gan;
-    let device = mien::defgan::device(&g.device).map_err(|e| anyhow::anyhow!("--device: {e}"))?;
+    let device = mien::defgan::device(&g.device).map_err(|e| match e {
+        mien::defgan::Error::NoCuda => anyhow::anyhow!(
+            "--device cuda: this mien was built without CUDA: build it with `--features defgan-cuda` (docs/defgan.md)"
+        ),
+        e => anyhow::anyhow!("--device: {e}"),
+    })?;
     anyhow::ensure!(g.checkpoint_every > 0, "--checkpoint-every must be at least 1");
     anyhow::ensure!(g.steps > 0 || g.resume, "--steps must be at least 1");
     let ckpt = g.checkpoint_dir.clone().unwrap_or_else(|| checkpoint_dir(a.output));
@@ -95,13 +100,13 @@ pub fn train(a: Target<'_>) -> Result<ExitCode> {
     (w.gp, w.au, w.cycle, w.flow_tv, w.flow_magnitude) = (g.w_gp, g.w_au, g.w_cycle, g.w_flow_tv, g.w_flow_mag);
     (w.mask_mean, w.mask_tv, w.paired_l1) = (g.w_mask, g.w_mask_tv, g.w_paired);
     w.paired_change = g.w_paired_change;
-    config.check().map_err(|e| anyhow::anyhow!("defgan settings: {e}"))?;
+    config.check().map_err(settings_hint)?;
     let alignment = mien::aligned::first_template(a.data, groups.iter().map(|e| e.name.as_str()))?;
 
     let mut trainer = if g.resume {
         Trainer::resume(&ckpt, config.clone(), &device).map_err(|e| anyhow::anyhow!("--resume: {e}"))?
     } else {
-        Trainer::new(config.clone(), &device).map_err(|e| anyhow::anyhow!("defgan settings: {e}"))?
+        Trainer::new(config.clone(), &device).map_err(settings_hint)?
     };
     eprintln!(
         "defgan: {} images ({} pairs) at {}×{}×{}, {} generator parameters, {} on {}{}",
@@ -249,4 +254,37 @@ pub struct GanArgs {
     /// what the expression changes counts more; 0 is the plain L1.
     #[arg(long, default_value_t = 0.0, value_name = "K")]
     pub w_paired_change: f64,
+}
+
+/// A defgan settings error with the flag that sets the value.
+#[cfg(feature = "defgan")]
+fn settings_hint(e: mien::defgan::Error) -> anyhow::Error {
+    use mien::defgan::Error;
+    let flag = match &e {
+        Error::WarmUpWithoutPairedL1 => "--critic-steps 0 needs --w-paired > 0",
+        Error::ChangeWithoutPairedL1 { .. } => "--w-paired-change needs --w-paired > 0",
+        Error::InvalidSetting { field, .. } => match *field {
+            "batch_size" => "--batch-size",
+            "steps" => "--steps",
+            "lr" => "--lr",
+            "net.max_flow" => "--max-flow",
+            "net.gen_width" => "--gen-width",
+            "net.critic_width" => "--critic-width",
+            "net.res_blocks" => "--res-blocks",
+            "weights.cycle" => "--w-cycle",
+            "weights.gp" => "--w-gp",
+            "weights.au" => "--w-au",
+            "weights.paired_l1" => "--w-paired",
+            "weights.paired_change" => "--w-paired-change",
+            "weights.flow_tv" => "--w-flow-tv",
+            "weights.flow_magnitude" => "--w-flow-mag",
+            "weights.mask_mean" => "--w-mask",
+            "weights.mask_tv" => "--w-mask-tv",
+            "critic_steps" => "--critic-steps",
+            "size" | "net.size" => "--size",
+            _ => "defgan settings",
+        },
+        _ => "defgan settings",
+    };
+    anyhow::Error::new(e).context(flag)
 }
