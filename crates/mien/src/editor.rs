@@ -15,6 +15,7 @@ use mien_face::align::{align_face, paste_back, Template};
 
 use crate::compose::{fit_f32, to_f32_at};
 use crate::faces::{detect_options, FaceChoice, FaceFinder, Found};
+use crate::fullres::paste_motion;
 use crate::registry::{builtin, Model};
 use crate::{Error, Result};
 
@@ -64,6 +65,18 @@ pub struct Editor {
     faces: FaceChoice,
     min_face: Option<usize>,
     colour: Colour,
+    motion: Motion,
+}
+
+/// How a deformation model's motion reaches the photo.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Motion {
+    /// The flow is carried through the alignment transform and moves the
+    /// photo's own pixels (full resolution); the texture change is pasted on top.
+    #[default]
+    FullResolution,
+    /// The edited crop's difference is pasted back, as for the per-expression models.
+    Crop,
 }
 
 /// The largest intensity: 1 is the model's full expression, above it exaggerates.
@@ -105,6 +118,7 @@ impl Editor {
             faces: FaceChoice::All,
             min_face: None,
             colour: Colour::KeepChroma,
+            motion: Motion::FullResolution,
         })
     }
 
@@ -138,6 +152,12 @@ impl Editor {
     /// How colour photos keep their colour (default [`Colour::KeepChroma`]).
     pub fn colour(mut self, colour: Colour) -> Self {
         self.colour = colour;
+        self
+    }
+
+    /// How a deformation model's motion reaches the photo (default [`Motion::FullResolution`]).
+    pub fn motion(mut self, motion: Motion) -> Self {
+        self.motion = motion;
         self
     }
 
@@ -217,11 +237,23 @@ impl Editor {
             let start = Instant::now();
             let (edited, deformed) = self.edit_crop_at(&aligned.crop, intensity)?;
             t.synthesise += start.elapsed();
-            if let Some(d) = deformed {
+            if let Some(d) = &deformed {
                 deformed_crops.push(d.to_u8());
             }
             let start = Instant::now();
-            out = paste_back(&out, &edited, &aligned.crop, &aligned.transform, &f.landmarks)?;
+            out = match (self.full_resolution_flow(intensity)?, &deformed) {
+                (Some(flow), Some(moved)) => {
+                    let residual = Image::from_planar(
+                        edited.width(),
+                        edited.height(),
+                        edited.channels(),
+                        edited.data().iter().zip(moved.data()).map(|(e, m)| e - m).collect(),
+                    )
+                    .expect("the edit has the motion-only crop's shape");
+                    paste_motion(&out, &flow, &residual, &aligned.transform, &f.landmarks)?
+                }
+                _ => paste_back(&out, &edited, &aligned.crop, &aligned.transform, &f.landmarks)?,
+            };
             t.paste += start.elapsed();
             crops.push((aligned.crop, edited.to_u8()));
         }
@@ -244,6 +276,17 @@ impl Editor {
         let out = self.edit_crop(img)?;
         t.synthesise += start.elapsed();
         Ok(Edited { image: out.to_u8(), faces: Vec::new(), crops: Vec::new(), deformed: Vec::new(), skipped_small: 0 })
+    }
+
+    /// The deformation model's flow for this edit when its motion is applied
+    /// at full resolution; `None` for other models or [`Motion::Crop`].
+    fn full_resolution_flow(&self, intensity: f32) -> Result<Option<mien_deform::warp::Flow>> {
+        match (self.motion, self.model.as_ref()) {
+            (Motion::FullResolution, Model::Deform(file)) => {
+                Ok(Some(file.model.flow_for(&self.au.unwrap_or_default().scaled(intensity))?))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Runs the model on an aligned crop and blends by the editor's

@@ -41,12 +41,13 @@ pub mod compose;
 pub mod editor;
 pub mod error;
 pub mod faces;
+mod fullres;
 pub mod measure;
 pub mod protocol;
 pub mod registry;
 pub mod samples;
 
-pub use editor::{Colour, Edited, Editor, Timings, MAX_INTENSITY};
+pub use editor::{Colour, Edited, Editor, Motion, Timings, MAX_INTENSITY};
 pub use error::{Error, Result};
 pub use faces::{FaceChoice, FaceFinder, Found};
 pub use registry::{Model, ModelKind, ModelSpec, TrainOptions};

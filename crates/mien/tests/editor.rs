@@ -112,3 +112,42 @@ fn intensity_above_one_exaggerates_and_above_the_limit_is_refused() {
     let err = Editor::builtin("masked", "happy").unwrap().intensity(1.6).unwrap_err();
     assert!(err.to_string().contains("1.5"), "{err}");
 }
+
+/// Variance of the 4-neighbour Laplacian of the grey image inside a box.
+fn laplacian_variance(img: &Image<u8>, (x0, y0, x1, y1): (usize, usize, usize, usize)) -> f64 {
+    let grey = img.to_grey();
+    let w = grey.width();
+    let g = |x: usize, y: usize| f64::from(grey.data()[y * w + x]);
+    let values: Vec<f64> = (y0 + 1..y1 - 1)
+        .flat_map(|y| (x0 + 1..x1 - 1).map(move |x| (x, y)))
+        .map(|(x, y)| 4.0 * g(x, y) - g(x - 1, y) - g(x + 1, y) - g(x, y - 1) - g(x, y + 1))
+        .collect();
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64
+}
+
+#[test]
+fn full_resolution_motion_keeps_a_large_photo_sharp() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/london/neutral/001.jpg");
+    if !path.is_file() {
+        eprintln!("SKIPPED: {} not found (the London set in ../shared/data/london)", path.display());
+        return;
+    }
+    let photo = image::load(&path, Default::default()).unwrap();
+    let finder = FaceFinder::new().unwrap();
+    let mut ratios = Vec::new();
+    for motion in [mien::Motion::FullResolution, mien::Motion::Crop] {
+        let editor = Editor::builtin("deform", "happy").unwrap().motion(motion);
+        let edited = editor.edit(&finder, &photo, &mut Default::default()).unwrap();
+        let lm = &edited.faces[0].landmarks;
+        let (xs, ys): (Vec<f32>, Vec<f32>) = lm.iter().copied().unzip();
+        let b = |v: &[f32], f: fn(f32, f32) -> f32, start: f32| v.iter().copied().fold(start, f) as usize;
+        let face =
+            (b(&xs, f32::min, f32::MAX), b(&ys, f32::min, f32::MAX), b(&xs, f32::max, 0.0), b(&ys, f32::max, 0.0));
+        assert!(face.2 - face.0 > 300, "a large face: {face:?}");
+        assert_ne!(edited.image.data(), photo.data(), "{motion:?} edited the face");
+        ratios.push(laplacian_variance(&edited.image, face) / laplacian_variance(&photo, face));
+    }
+    println!("Laplacian variance kept: full resolution {:.3}, crop paste {:.3}", ratios[0], ratios[1]);
+    assert!(ratios[0] >= 0.9, "full-resolution motion kept {:.3} of the face's Laplacian variance", ratios[0]);
+}

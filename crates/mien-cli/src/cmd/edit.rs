@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use mien::core::image::{self, DecodeLimits, Image};
 use mien::deform::AuVector;
 use mien::face::align::{landmarks_to_crop, Template};
-use mien::{Colour, Edited, Editor, FaceChoice, FaceFinder, Found, Timings};
+use mien::{Colour, Edited, Editor, FaceChoice, FaceFinder, Found, Motion, Timings};
 
 use crate::common::{check_writable_dir, hint};
 use crate::values;
@@ -44,6 +44,10 @@ pub struct Args {
     /// model's output channel by channel.
     #[arg(long, value_enum, default_value = "keep-chroma")]
     pub colour: ColourArg,
+    /// Deformation models: `full` moves the photo's own pixels by the model's flow (full
+    /// resolution); `crop` pastes the edited crop back as for the other models.
+    #[arg(long, value_enum, default_value = "full")]
+    pub motion: MotionArg,
     /// Treat each photo as a face crop: no detection; the landmarks still align it to the model
     /// (plain resizing when they do not find a face: sketches, animals).
     #[arg(long)]
@@ -66,6 +70,12 @@ pub struct Args {
 pub enum ColourArg {
     KeepChroma,
     Model,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MotionArg {
+    Full,
+    Crop,
 }
 
 /// Checked settings.
@@ -96,6 +106,10 @@ impl Edit {
             .colour(match a.colour {
                 ColourArg::KeepChroma => Colour::KeepChroma,
                 ColourArg::Model => Colour::Model,
+            })
+            .motion(match a.motion {
+                MotionArg::Full => Motion::FullResolution,
+                MotionArg::Crop => Motion::Crop,
             });
         if let Some(au) = a.au {
             editor = editor.with_au(au).map_err(|e| match e {
