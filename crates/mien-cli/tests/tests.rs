@@ -12,6 +12,9 @@ mod util;
 use mien::core::image::Image;
 use util::{run_expect, Fixture};
 
+/// (what, how to set it up, arguments, expected message).
+type BadInput<'a> = (&'a str, Box<dyn Fn(&Fixture)>, Vec<&'a str>, &'a str);
+
 fn train(fx: &Fixture, extra: &[&str]) -> String {
     let mut args = vec!["train", "--data", "data", "-o", "m.safetensors"];
     args.extend_from_slice(extra);
@@ -77,7 +80,7 @@ fn demo_runs_end_to_end() {
 /// Every bad input: exit code 2, a message naming the problem, no output written.
 #[test]
 fn bad_training_inputs_fail_cleanly() {
-    let cases: Vec<(&str, Box<dyn Fn(&Fixture)>, Vec<&str>, &str)> = vec![
+    let cases: Vec<BadInput> = vec![
         ("unmatched", Box::new(|f| f.write("data/trainA/extra.png", &[])), vec![], "without a partner"),
         ("zero-byte", Box::new(|f| f.write("data/trainA/img_0.png", &[])), vec![], "empty"),
         (

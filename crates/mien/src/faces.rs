@@ -104,7 +104,7 @@ pub fn plausible_face(points: &Landmarks, w: usize, h: usize) -> bool {
     let inside = |p: (f32, f32)| p.0 >= 0.0 && p.1 >= 0.0 && p.0 < w as f32 && p.1 < h as f32;
     let (dx, dy) = (r.0 - l.0, r.1 - l.1);
     let iod = dx.hypot(dy);
-    if !(inside(l) && inside(r) && inside(mouth)) || !iod.is_finite() || iod <= 0.0 {
+    if !(inside(l) && inside(r) && inside(mouth) && iod.is_finite()) || iod <= 0.0 {
         return false;
     }
     let level = dy.abs() <= dx * 30f32.to_radians().tan();
