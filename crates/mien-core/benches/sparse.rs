@@ -23,7 +23,7 @@ fn dataset(side: usize) -> PairedDataset {
             let target: Vec<u8> = input
                 .chunks_exact(d)
                 .flat_map(|plane| {
-                    (0..d).map(move |i| ((u16::from(plane[i]) + u16::from(plane[(i + 1) % d]) + 1) / 2) as u8)
+                    (0..d).map(move |i| (u16::from(plane[i]) + u16::from(plane[(i + 1) % d])).div_ceil(2) as u8)
                 })
                 .collect();
             (
