@@ -169,6 +169,9 @@ fn hint(e: mien::Error, kind: ModelKind) -> anyhow::Error {
         {
             anyhow::Error::new(e).context("--receptive-field")
         }
+        e @ mien::Error::Core(mien::core::Error::SizeMismatch { .. }) => {
+            anyhow::Error::new(e).context("pass --size N to resize every image when loading")
+        }
         e => e.into(),
     }
 }
