@@ -435,7 +435,7 @@ mod tests {
     /// always varied from one process to the next.
     #[test]
     fn built_in_models_save_the_same_bytes() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mien-cli/models");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mien/models");
         let tmp = tempfile::tempdir().unwrap();
         let mut checked = 0;
         for entry in std::fs::read_dir(&dir).unwrap() {

@@ -156,7 +156,7 @@ mod tests {
     /// [`AuModel`], a zero AU vector returns the crop unchanged.
     #[test]
     fn built_in_model_saves_the_same_bytes() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mien-cli/models/deform-all.safetensors");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mien/models/deform-all.safetensors");
         let bytes = std::fs::read(&path).unwrap();
         let file = DeformFile::from_bytes(&bytes, &path).unwrap();
         let dir = tempfile::tempdir().unwrap();
