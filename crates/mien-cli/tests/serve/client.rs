@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// A bundled sample photo, as a canonical path (WebDriver refuses `..` in upload paths).
 pub fn sample(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../mien/samples")).join(name)
+    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../mien/samples")).join(name);
+    p.canonicalize().unwrap_or(p)
 }
 
 /// `mien serve --addr 127.0.0.1:0 EXTRA…`, killed on drop.
