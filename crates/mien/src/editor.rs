@@ -230,6 +230,8 @@ impl Editor {
         let mut out = img.clone();
         let mut crops = Vec::new();
         let mut deformed_crops = Vec::new();
+        // The same flow moves every face (it depends on the target and the intensity only).
+        let flow = self.full_resolution_flow(intensity)?;
         for f in faces {
             let start = Instant::now();
             let aligned = align_face(img, &f.landmarks, &self.template)?;
@@ -241,7 +243,7 @@ impl Editor {
                 deformed_crops.push(d.to_u8());
             }
             let start = Instant::now();
-            out = match (self.full_resolution_flow(intensity)?, &deformed) {
+            out = match (&flow, &deformed) {
                 (Some(flow), Some(moved)) => {
                     let residual = Image::from_planar(
                         edited.width(),
@@ -250,7 +252,7 @@ impl Editor {
                         edited.data().iter().zip(moved.data()).map(|(e, m)| e - m).collect(),
                     )
                     .expect("the edit has the motion-only crop's shape");
-                    paste_motion(&out, &flow, &residual, &aligned.transform, &f.landmarks)?
+                    paste_motion(&out, flow, &residual, &aligned.transform, &f.landmarks)?
                 }
                 _ => paste_back(&out, &edited, &aligned.crop, &aligned.transform, &f.landmarks)?,
             };
@@ -303,11 +305,10 @@ impl Editor {
             return Ok((edited, deformed));
         }
         // Chroma comes from the photo, moved by the motion step when there is one.
-        let source = match &deformed {
-            Some(d) if d.channels() == 3 => d.clone(),
-            _ => crop.to_f32(),
+        let kept = match &deformed {
+            Some(d) if d.channels() == 3 => chroma::keep_chroma(&d.view(), &edited.view())?,
+            _ => chroma::keep_chroma(&crop.to_f32().view(), &edited.view())?,
         };
-        let kept = chroma::keep_chroma(&source.view(), &edited.view())?;
         Ok((kept, deformed))
     }
 

@@ -100,7 +100,7 @@ impl FaceFinder {
 /// eye distances and between them sideways.
 pub fn plausible_face(points: &Landmarks, w: usize, h: usize) -> bool {
     let (l, r) = mien_face::eye_centres(points);
-    let mouth = points[48..68].iter().fold((0.0, 0.0), |a, p| (a.0 + p.0 / 20.0, a.1 + p.1 / 20.0));
+    let mouth = mien_face::landmarks::groups::mouth_centre(points);
     let inside = |p: (f32, f32)| p.0 >= 0.0 && p.1 >= 0.0 && p.0 < w as f32 && p.1 < h as f32;
     let (dx, dy) = (r.0 - l.0, r.1 - l.1);
     let iod = dx.hypot(dy);

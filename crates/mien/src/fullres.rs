@@ -6,7 +6,7 @@
 //! crop's border), so a dropped jaw is not cut off at the neutral chin line.
 
 use mien_core::image::Image;
-use mien_deform::warp::Flow;
+use mien_deform::warp::{sample_clamped, Flow};
 use mien_face::align::{face_mask, landmarks_to_crop, Similarity};
 use mien_face::Landmarks;
 
@@ -27,17 +27,13 @@ fn smoothstep(a: f32, b: f32, x: f32) -> f32 {
 const MOTION_FEATHER: f32 = 0.12;
 
 /// Bilinear sample of one plane at continuous pixel-centre coordinates,
-/// clamped to the border (as the flow's own warp).
+/// clamped to the border (the flow's own sampler, which works in pixel-index coordinates).
 fn sample(plane: &[f32], w: usize, h: usize, x: f32, y: f32) -> f32 {
-    let x = (x - 0.5).clamp(0.0, (w - 1) as f32);
-    let y = (y - 0.5).clamp(0.0, (h - 1) as f32);
-    let (x0, y0) = (x.floor() as usize, y.floor() as usize);
-    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let top = plane[y0 * w + x0] * (1.0 - fx) + plane[y0 * w + x1] * fx;
-    let bottom = plane[y1 * w + x0] * (1.0 - fx) + plane[y1 * w + x1] * fx;
-    top * (1.0 - fy) + bottom * fy
+    sample_clamped(plane, w, h, x - 0.5, y - 0.5)
 }
+
+/// How far the smoothing kernel reaches on each side, in pixels.
+const SMOOTH_REACH: usize = 4;
 
 /// The photo blurred by a 9-tap binomial filter (σ = 2 px) in x and y,
 /// plane by plane: the layer that is resampled at sub-pixel positions, while
@@ -102,9 +98,6 @@ pub fn paste_motion(
     let inverse = transform.inverse()?;
     let mask = face_mask(&landmarks_to_crop(landmarks, transform), size);
     let (pw, ph, channels) = (photo.width(), photo.height(), photo.channels());
-    let src: Vec<f32> = photo.data().iter().map(|&v| f32::from(v)).collect();
-    let base = smooth_layer(&src, pw, ph, channels);
-    let plane_len = pw * ph;
     let mut out = photo.clone();
     // Crop pixels per model pixel.
     let (kx, ky) = (s / flow.width as f32, s / flow.height as f32);
@@ -114,6 +107,24 @@ pub fn paste_motion(
     let x1 = (corners.iter().map(|c| c.0).fold(f32::NEG_INFINITY, f32::max).ceil().max(0.0) as usize).min(pw);
     let y0 = corners.iter().map(|c| c.1).fold(f32::INFINITY, f32::min).floor().max(0.0) as usize;
     let y1 = (corners.iter().map(|c| c.1).fold(f32::NEG_INFINITY, f32::max).ceil().max(0.0) as usize).min(ph);
+    // Only the face's neighbourhood is read: the crop's box widened by the
+    // largest shift plus the smoothing kernel's reach.
+    let margin = (kx.max(ky) * flow.max_magnitude() / transform.scale()).ceil() as usize + SMOOTH_REACH + 2;
+    let (rx0, ry0) = (x0.saturating_sub(margin), y0.saturating_sub(margin));
+    let (rx1, ry1) = ((x1 + margin).min(pw), (y1 + margin).min(ph));
+    let (rw, rh) = (rx1.saturating_sub(rx0), ry1.saturating_sub(ry0));
+    if rw == 0 || rh == 0 {
+        return Ok(out);
+    }
+    let (plane_len, region_len) = (pw * ph, rw * rh);
+    let mut src = Vec::with_capacity(channels * region_len);
+    for c in 0..channels {
+        let plane = photo.plane(c);
+        for y in ry0..ry1 {
+            src.extend(plane[y * pw + rx0..y * pw + rx1].iter().map(|&v| f32::from(v)));
+        }
+    }
+    let base = smooth_layer(&src, rw, rh, channels);
     for y in y0..y1 {
         for x in x0..x1 {
             let p = (x as f32 + 0.5, y as f32 + 0.5);
@@ -134,17 +145,16 @@ pub fn paste_motion(
             let shift = wm * du.hypot(dv) / transform.scale();
             let k = wm * smoothstep(STILL_SHIFT, MOVING_SHIFT, shift);
             let from = inverse.apply((u + k * du, v + k * dv));
+            let from = (from.0 - rx0 as f32, from.1 - ry0 as f32);
+            // The smooth layer moves with sub-pixel accuracy; the fine detail is
+            // carried by whole pixels, so no interpolation softens it.
+            let nx = (from.0 - 0.5).round().clamp(0.0, (rw - 1) as f32) as usize;
+            let ny = (from.1 - 0.5).round().clamp(0.0, (rh - 1) as f32) as usize;
             let i = y * pw + x;
             for c in 0..channels {
-                // The smooth layer moves with sub-pixel accuracy; the fine detail is
-                // carried by whole pixels, so no interpolation softens it.
-                let (nx, ny) = (
-                    (from.0 - 0.5).round().clamp(0.0, (pw - 1) as f32) as usize,
-                    (from.1 - 0.5).round().clamp(0.0, (ph - 1) as f32) as usize,
-                );
-                let plane = c * plane_len;
-                let detail = src[plane + ny * pw + nx] - base[plane + ny * pw + nx];
-                let moved = sample(&base[plane..plane + plane_len], pw, ph, from.0, from.1) + detail;
+                let region = c * region_len;
+                let detail = src[region + ny * rw + nx] - base[region + ny * rw + nx];
+                let moved = sample(&base[region..region + region_len], rw, rh, from.0, from.1) + detail;
                 let texture = m * sample(residual.plane(c), size, size, u, v);
                 out.data_mut()[c * plane_len + i] = (moved + texture).round().clamp(0.0, 255.0) as u8;
             }

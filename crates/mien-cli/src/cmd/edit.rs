@@ -154,8 +154,7 @@ impl Edit {
 pub fn run(a: Args) -> Result<ExitCode> {
     let s = Edit::from_args(a)?;
     // With --no-detect the landmark network still aligns each crop to the model's template.
-    let crop_finder = FaceFinder::new()?;
-    let finder = if s.no_detect { None } else { Some(FaceFinder::new()?) };
+    let finder = FaceFinder::new()?;
     let mut t = Timings::default();
     let total = Instant::now();
     let mut results = Vec::new();
@@ -163,34 +162,23 @@ pub fn run(a: Args) -> Result<ExitCode> {
         let start = Instant::now();
         let img = image::load(path, DecodeLimits::default())?;
         t.decode += start.elapsed();
-        let resized = std::cell::Cell::new(false);
         let edit_at = |ed: &Editor, t: &mut Timings, faces: Option<&[Found]>| -> Result<Edited> {
-            match (&finder, faces) {
-                (Some(_), Some(faces)) => ed.edit_faces(&img, faces, t).map_err(|e| hint(e, path)),
-                (Some(f), None) => {
-                    let edited = ed.edit(f, &img, t).map_err(|e| hint(e, path))?;
-                    report_skipped(path, edited.skipped_small);
-                    Ok(edited)
-                }
-                (None, _) => {
-                    let edited = ed.edit_crop_photo(&crop_finder, &img, t).map_err(|e| hint(e, path))?;
-                    if edited.faces.is_empty() {
-                        resized.set(true);
-                    }
-                    Ok(edited)
-                }
-            }
+            let edited = match faces {
+                Some(faces) => ed.edit_faces(&img, faces, t),
+                None if s.no_detect => ed.edit_crop_photo(&finder, &img, t),
+                None => ed.edit(&finder, &img, t).inspect(|e| report_skipped(path, e.skipped_small)),
+            };
+            edited.map_err(|e| hint(e, path))
         };
         let edited = match &s.sweep {
             None => edit_at(&s.editor, &mut t, None)?,
             Some(alphas) => {
-                let faces = match &finder {
-                    Some(f) => {
-                        let (faces, skipped) = s.editor.find_faces(f, &img, &mut t).map_err(|e| hint(e, path))?;
-                        report_skipped(path, skipped);
-                        Some(faces)
-                    }
-                    None => None,
+                let faces = if s.no_detect {
+                    None
+                } else {
+                    let (faces, skipped) = s.editor.find_faces(&finder, &img, &mut t).map_err(|e| hint(e, path))?;
+                    report_skipped(path, skipped);
+                    Some(faces)
                 };
                 let strips: Vec<Edited> = alphas
                     .iter()
@@ -202,7 +190,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 Edited { image: strip, ..last }
             }
         };
-        if resized.get() {
+        if s.no_detect && edited.faces.is_empty() {
             eprintln!(
                 "{}: no face landmarks found on the crop; resized it to the model instead of aligning it",
                 path.display()

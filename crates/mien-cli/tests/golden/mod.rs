@@ -77,16 +77,21 @@ const EDITS: &[(&str, &[&str])] = &[
     ("solvay-all-happy", &["edit", "SAMPLES/solvay_1927.png", "-e", "happy", "--colour", "model", "-o", "OUT"]),
 ];
 
-/// FNV-1a over the decoded pixels and the shape (independent of PNG encoder settings).
-fn pixel_hash(path: &Path) -> String {
-    let img = mien::core::image::load(path, Default::default()).unwrap();
+/// FNV-1a of a byte stream, as 16 hex digits.
+fn fnv(bytes: impl IntoIterator<Item = u8>) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let shape = [img.width() as u64, img.height() as u64, img.channels() as u64];
-    for b in shape.iter().flat_map(|v| v.to_le_bytes()).chain(img.data().iter().copied()) {
+    for b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     format!("{h:016x}")
+}
+
+/// The hash of the decoded pixels and the shape (independent of PNG encoder settings).
+fn pixel_hash(path: &Path) -> String {
+    let img = mien::core::image::load(path, Default::default()).unwrap();
+    let shape = [img.width() as u64, img.height() as u64, img.channels() as u64];
+    fnv(shape.iter().flat_map(|v| v.to_le_bytes()).chain(img.data().iter().copied()))
 }
 
 fn samples() -> String {
@@ -146,12 +151,7 @@ fn loso_table(fx: &Fixture) -> Option<Vec<(String, String)>> {
             .map(|row| {
                 let fields: Vec<&str> = row.split(',').collect();
                 let name = format!("loso/{}", fields[0].trim_matches('"'));
-                let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-                for b in fields[..12].join(",").bytes() {
-                    h ^= u64::from(b);
-                    h = h.wrapping_mul(0x0000_0100_0000_01b3);
-                }
-                (name, format!("{h:016x}"))
+                (name, fnv(fields[..12].join(",").bytes()))
             })
             .collect(),
     )

@@ -258,17 +258,6 @@ impl ModelSpec {
             ModelSpec::KernelRidge(p) => AnyModel::KernelRidge(p.fit(data)?),
         })
     }
-
-    /// Weight sets a local fit makes progress over (for a progress bar's
-    /// total: sets × image rows), or `None` for the whole-image kinds.
-    pub fn weight_sets(&self, channels: usize) -> Option<usize> {
-        match self {
-            ModelSpec::Masked(p) | ModelSpec::Pixel(p) => {
-                Some(if p.channel_mode() == ChannelMode::Separate { channels } else { 1 })
-            }
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]
