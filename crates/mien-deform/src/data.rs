@@ -28,7 +28,7 @@ pub struct ExpressionData {
 impl ExpressionData {
     /// As a training group.
     pub fn group(&self) -> AuGroup<'_> {
-        AuGroup { name: &self.name, au: self.au, data: &self.data }
+        AuGroup { name: &self.name, au: self.au, data: &self.data, points: &[] }
     }
 }
 

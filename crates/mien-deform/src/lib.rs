@@ -19,10 +19,12 @@ mod au_table;
 pub mod data;
 pub mod error;
 pub mod flow;
+pub mod guide;
 pub mod model;
 pub mod warp;
 
 pub use au::{parse_au_list, AuVector, AUS, PROTOTYPES};
 pub use au_model::{AuEdit, AuModel};
 pub use error::{Error, Result};
-pub use model::{AuGroup, Conditioned, Deform, DeformFile, DeformParams, Edited};
+pub use guide::PointPair;
+pub use model::{AuGroup, Conditioned, Deform, DeformFile, DeformParams, Edited, MotionSource};

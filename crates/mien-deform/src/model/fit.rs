@@ -5,10 +5,11 @@ use mien_core::image::Image;
 use mien_core::models::{ChannelMode, MaskedParams, Prior};
 use rayon::prelude::*;
 
-use super::{AuGroup, Deform, DeformParams};
+use super::{AuGroup, Deform, DeformParams, MotionSource};
 use crate::au::{AuVector, AU_COUNT};
 use crate::error::{Error, Result};
 use crate::flow::shared_flow;
+use crate::guide::landmark_flow;
 use crate::warp::{warp_plane_into, Flow};
 
 impl DeformParams {
@@ -41,15 +42,29 @@ impl DeformParams {
         let d = w * h;
 
         // Motion: one flow per group, then the ridge basis (4).
-        let flows: Vec<Flow> = grey
-            .par_iter()
-            .map(|data| {
-                let (src, tgt): (Vec<Vec<f32>>, Vec<Vec<f32>>) = data.pairs.iter().map(normalised).unzip();
-                let s: Vec<&[f32]> = src.iter().map(Vec::as_slice).collect();
-                let t: Vec<&[f32]> = tgt.iter().map(Vec::as_slice).collect();
-                shared_flow(&s, &t, w, h, &self.flow)
-            })
-            .collect();
+        let flows: Vec<Flow> = match self.motion {
+            MotionSource::Photometric => grey
+                .par_iter()
+                .map(|data| {
+                    let (src, tgt): (Vec<Vec<f32>>, Vec<Vec<f32>>) = data.pairs.iter().map(normalised).unzip();
+                    let s: Vec<&[f32]> = src.iter().map(Vec::as_slice).collect();
+                    let t: Vec<&[f32]> = tgt.iter().map(Vec::as_slice).collect();
+                    shared_flow(&s, &t, w, h, &self.flow)
+                })
+                .collect(),
+            MotionSource::Landmarks => groups
+                .iter()
+                .map(|g| {
+                    if g.points.is_empty() {
+                        return Err(Error::NoTrainingData(format!(
+                            "group `{}` has no landmarks; landmark motion needs the pairs' landmarks",
+                            g.name
+                        )));
+                    }
+                    landmark_flow(g.points, w, h, self.landmark_relax)
+                })
+                .collect::<Result<_>>()?,
+        };
         let aus: Vec<AuVector> = groups.iter().map(|g| g.au).collect();
         let mix = ridge_mix(&aus, self.basis_ridge)?;
         let gn = groups.len();

@@ -51,12 +51,13 @@ mod params;
 mod predict;
 
 pub use file::DeformFile;
-pub use params::DeformParams;
+pub use params::{DeformParams, MotionSource};
 pub use predict::{Conditioned, Edited};
 
 use mien_core::dataset::PairedDataset;
 
 use crate::au::AuVector;
+use crate::guide::PointPair;
 
 /// One training group: pairs that share one target AU vector.
 #[derive(Clone, Copy, Debug)]
@@ -67,6 +68,9 @@ pub struct AuGroup<'a> {
     pub au: AuVector,
     /// Neutral → expression pairs, all of one size.
     pub data: &'a PairedDataset,
+    /// Landmarks of the pairs, for [`MotionSource::Landmarks`] (any order,
+    /// need not cover every pair); empty otherwise.
+    pub points: &'a [PointPair],
 }
 
 /// A fitted deform model.

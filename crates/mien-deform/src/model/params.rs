@@ -19,6 +19,8 @@ use crate::flow::FlowSettings;
 /// | `texture_window` | 3 | side r of the texture regression window | odd, 1 ≤ r ≤ 15 |
 /// | `texture_lambda` | 1 | ridge λ of the texture regression (towards "no change") | > 0, finite |
 /// | `texture` | true | fit the texture step at all (false: motion only) | bool |
+/// | `motion` | photometric | where each group's flow comes from ([`MotionSource`]) | photometric, landmarks |
+/// | `landmark_relax` | 1 | λ of the landmark spline (7): 0 interpolates the mean landmarks exactly | ≥ 0, finite |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DeformParams {
     pub(crate) flow: FlowSettings,
@@ -26,11 +28,42 @@ pub struct DeformParams {
     pub(crate) texture_window: usize,
     pub(crate) texture_lambda: f64,
     pub(crate) texture: bool,
+    /// Absent in files written before landmark motion: photometric.
+    #[serde(default)]
+    pub(crate) motion: MotionSource,
+    #[serde(default = "default_relax")]
+    pub(crate) landmark_relax: f64,
+}
+
+fn default_relax() -> f64 {
+    1.0
+}
+
+/// Where a group's motion comes from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MotionSource {
+    /// One flow fitted to the group's pixels ([`crate::flow`]): needs nothing
+    /// but the images; averages differing motions towards the weakest.
+    #[default]
+    Photometric,
+    /// The group's mean landmark displacement, interpolated by a thin-plate
+    /// spline ([`crate::guide`]): keeps the expression's full strength; every
+    /// group needs [`crate::guide::PointPair`]s.
+    Landmarks,
 }
 
 impl Default for DeformParams {
     fn default() -> Self {
-        Self { flow: FlowSettings::default(), basis_ridge: 0.05, texture_window: 3, texture_lambda: 1.0, texture: true }
+        Self {
+            flow: FlowSettings::default(),
+            basis_ridge: 0.05,
+            texture_window: 3,
+            texture_lambda: 1.0,
+            texture: true,
+            motion: MotionSource::default(),
+            landmark_relax: default_relax(),
+        }
     }
 }
 
@@ -80,6 +113,20 @@ impl DeformParams {
         self.texture = yes;
         self
     }
+    /// Where each group's motion comes from (default photometric).
+    pub fn motion(mut self, source: MotionSource) -> Self {
+        self.motion = source;
+        self
+    }
+    /// λ of the landmark spline (default 1).
+    pub fn landmark_relax(mut self, lambda: f64) -> Self {
+        self.landmark_relax = lambda;
+        self
+    }
+    /// The motion source.
+    pub fn motion_source(&self) -> MotionSource {
+        self.motion
+    }
     /// The flow solver settings.
     pub fn flow_settings(&self) -> &FlowSettings {
         &self.flow
@@ -117,6 +164,9 @@ impl DeformParams {
         }
         if !(self.texture_lambda > 0.0 && self.texture_lambda.is_finite()) {
             return bad("texture lambda", self.texture_lambda.to_string(), "a finite number > 0");
+        }
+        if !(self.landmark_relax >= 0.0 && self.landmark_relax.is_finite()) {
+            return bad("landmark relax", self.landmark_relax.to_string(), "a finite number ≥ 0");
         }
         Ok(())
     }

@@ -77,8 +77,8 @@ fn two_group_model(texture_step: bool) -> (Deform, Flow, Flow) {
     };
     let (dh, ds) = (make(&fh, 0..3), make(&fs, 10..13));
     let groups = [
-        AuGroup { name: "happy", au: AuVector::from_expression("happy").unwrap(), data: &dh },
-        AuGroup { name: "surprise", au: AuVector::from_expression("surprise").unwrap(), data: &ds },
+        AuGroup { name: "happy", au: AuVector::from_expression("happy").unwrap(), data: &dh, points: &[] },
+        AuGroup { name: "surprise", au: AuVector::from_expression("surprise").unwrap(), data: &ds, points: &[] },
     ];
     (DeformParams::default().texture(texture_step).fit(&groups).unwrap(), fh, fs)
 }
@@ -93,7 +93,7 @@ fn learning_from_one_warped_pair_recovers_the_flow() {
     // One clean synthetic pair needs far less smoothing than the default,
     // which is tuned for many noisy pairs of different faces.
     let params = DeformParams::default().texture(false).smoothness(0.002);
-    let model = params.fit(&[AuGroup { name: "happy", au: happy, data: &data }]).unwrap();
+    let model = params.fit(&[AuGroup { name: "happy", au: happy, data: &data, points: &[] }]).unwrap();
     let got = model.flow_for(&happy).unwrap();
     let rms = rms_inside(&got, &truth, 8);
     eprintln!("flow RMS error away from borders: {rms:.3} px (true max {:.2} px)", truth.max_magnitude());

@@ -8,9 +8,11 @@ use std::time::Instant;
 use mien_core::dataset::{LoadOptions, PairedDataset, Split};
 use mien_core::model_file::{ModelFile, TrainingInfo};
 use mien_core::normalize::{Normalize, OutputMode};
-use mien_deform::{DeformFile, DeformParams};
+use mien_deform::{DeformFile, DeformParams, MotionSource, PointPair};
+use rayon::prelude::*;
 
 use super::ModelSpec;
+use crate::measure::StrengthMeter;
 use crate::{aligned, Result};
 
 /// A trained model file and what went into it.
@@ -69,8 +71,22 @@ pub fn train_deform(dir: &Path, size: Option<usize>, params: &DeformParams) -> R
     let t_load = Instant::now();
     let groups_data = mien_deform::data::load_aligned(dir, Split::Train, &opts)?;
     let load_s = t_load.elapsed().as_secs_f64();
-    let groups: Vec<mien_deform::AuGroup<'_>> = groups_data.iter().map(|g| g.group()).collect();
     let t_fit = Instant::now();
+    let points: Vec<Vec<PointPair>> = match params.motion_source() {
+        MotionSource::Photometric => vec![Vec::new(); groups_data.len()],
+        MotionSource::Landmarks => {
+            let meter = StrengthMeter::new()?;
+            groups_data
+                .iter()
+                .map(|g| {
+                    let subjects = aligned::pairs_csv(&dir.join(&g.name))?;
+                    landmark_pairs(&meter, &g.data, |name| subjects.get(name).map(|m| m.0.as_str()))
+                })
+                .collect::<Result<_>>()?
+        }
+    };
+    let groups: Vec<mien_deform::AuGroup<'_>> =
+        groups_data.iter().zip(&points).map(|(g, p)| mien_deform::AuGroup { points: p, ..g.group() }).collect();
     let model = params.fit(&groups)?;
     let fit_s = t_fit.elapsed().as_secs_f64();
     let pairs: usize = groups_data.iter().map(|g| g.data.len()).sum();
@@ -86,4 +102,33 @@ pub fn train_deform(dir: &Path, size: Option<usize>, params: &DeformParams) -> R
         fit_s,
         expressions: groups_data.iter().map(|g| g.name.clone()).collect(),
     })
+}
+
+/// The 68 landmarks of every pair's neutral and expression crop, both placed
+/// in the face box found on the neutral crop (the crops share one aligned
+/// frame), each pair weighted so that every subject counts once however many
+/// takes it has. `subject` names a pair's subject (from `pairs.csv`); pairs
+/// without one count as their own subject.
+pub fn landmark_pairs<'a>(
+    meter: &StrengthMeter,
+    data: &'a PairedDataset,
+    subject: impl Fn(&str) -> Option<&'a str> + Sync,
+) -> Result<Vec<PointPair>> {
+    let mut counts = std::collections::HashMap::<&str, usize>::new();
+    for p in &data.pairs {
+        *counts.entry(subject(&p.name).unwrap_or(&p.name)).or_default() += 1;
+    }
+    data.pairs
+        .par_iter()
+        .map(|p| {
+            let face = meter.face_box(&p.input)?;
+            let (s, t) = (meter.landmarks(&p.input, &face)?, meter.landmarks(&p.target, &face)?);
+            let n = counts[subject(&p.name).unwrap_or(&p.name)];
+            Ok(PointPair {
+                source: s.iter().map(|&(x, y)| [x, y]).collect(),
+                target: t.iter().map(|&(x, y)| [x, y]).collect(),
+                weight: 1.0 / n as f32,
+            })
+        })
+        .collect()
 }

@@ -38,6 +38,9 @@ pub struct Args {
     /// Ridge penalty λ (> 0) [default: each model's own, see docs/models.md].
     #[arg(long)]
     pub lambda: Option<f64>,
+    /// Where `deform` learns each expression's motion: the mean landmark displacement of the training pairs (strong, needs no tuning) or a flow fitted to their pixels (the earlier method).
+    #[arg(long, value_enum, default_value_t = FlowFrom::Landmarks)]
+    pub flow_from: FlowFrom,
     /// What the ridge penalty shrinks towards: the identity map or zero (the reference).
     #[arg(long, value_enum, default_value_t = PriorArg::of(TrainOptions::default().prior))]
     pub prior: PriorArg,
@@ -176,6 +179,15 @@ fn hint(e: mien::Error, kind: ModelKind) -> anyhow::Error {
     }
 }
 
+/// Where `deform` learns its motion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FlowFrom {
+    /// The mean landmark displacement of each expression's pairs.
+    Landmarks,
+    /// One flow fitted to each expression's pixels.
+    Pixels,
+}
+
 /// `--model deform`: one model over every expression folder of an aligned
 /// dataset (`DIR/<expression>/trainA|trainB`), each expression's pairs
 /// labelled with its prototype Action Units.
@@ -187,9 +199,13 @@ fn run_deform(a: Args) -> Result<ExitCode> {
     );
     check_writable_file(&a.output, "-o")?;
     // --lambda sets the texture step's ridge penalty (towards "no texture change").
+    let params = mien::deform::DeformParams::default().motion(match a.flow_from {
+        FlowFrom::Landmarks => mien::deform::MotionSource::Landmarks,
+        FlowFrom::Pixels => mien::deform::MotionSource::Photometric,
+    });
     let params = match a.lambda {
-        Some(l) => mien::deform::DeformParams::default().texture_lambda(l),
-        None => mien::deform::DeformParams::default(),
+        Some(l) => params.texture_lambda(l),
+        None => params,
     };
     params.check().context("--lambda")?;
     let trained = train_deform(&a.data, a.size, &params)?;
