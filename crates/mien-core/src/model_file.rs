@@ -38,6 +38,10 @@ pub struct TrainingInfo {
     /// Target expression, when known (e.g. `happy`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expression: Option<String>,
+    /// Terms of the training data (which corpora, their licences and
+    /// attributions), when the trainer gave them (`mien train --data-licence`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence: Option<String>,
 }
 
 /// Everything in a model file besides the weights.

@@ -248,7 +248,7 @@ fn film_conditioning_starts_as_ganimation_and_trains_its_shifts() {
     // every tensor; an `input` model reads all but the shifts) edit alike.
     let mut input = film.clone();
     input.net.conditioning = Conditioning::Input;
-    let info = TrainingInfo { pairs: 0, source: "test".into(), seconds: 0.0, expression: None };
+    let info = TrainingInfo { pairs: 0, source: "test".into(), seconds: 0.0, expression: None, licence: None };
     let bytes = DefganFile::new(g.clone(), input, info.clone(), None).to_bytes().expect("serialise");
     let ganimation = DefganFile::from_bytes(&bytes, Path::new("m.safetensors"), &device).expect("parse");
     assert!(shifts(&ganimation.generator).is_empty());
@@ -366,7 +366,7 @@ fn file_for_test() -> DefganFile {
     let mut config = tiny_config();
     config.net.channels = 3;
     let g = seeded(&device, 21, || Generator::new(&config.net, &device));
-    let info = TrainingInfo { pairs: 0, source: "test".into(), seconds: 0.0, expression: None };
+    let info = TrainingInfo { pairs: 0, source: "test".into(), seconds: 0.0, expression: None, licence: None };
     DefganFile::new(g, config, info, None)
 }
 

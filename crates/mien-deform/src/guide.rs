@@ -76,6 +76,11 @@ pub fn landmark_flow(pairs: &[PointPair], w: usize, h: usize, relax: f64) -> Res
             }
         }
     }
+    if std::env::var("MIEN_DEBUG").is_ok() {
+        for j in [8usize, 19, 24, 37, 41, 48, 51, 54, 57, 62, 66] {
+            eprintln!("pt {j}: at ({:.1},{:.1}) flow ({:.2},{:.2})", centres[j][0], centres[j][1], disp[j][0], disp[j][1]);
+        }
+    }
     // Zero motion along the border.
     let step = (BORDER_STEP * w.max(h) as f32 / 128.0).max(4.0) as f64;
     let (fw, fh) = ((w - 1) as f64, (h - 1) as f64);

@@ -64,6 +64,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         source: format!("imported {kind} weights from {source}"),
         seconds: 0.0,
         expression: None,
+        licence: None,
     };
     let mut file = ModelFile::new(AnyModel::Sparse(sparse), Normalize::MinMax, OutputMode::Stretch, info);
     file.meta.hyperparameters = serde_json::json!({ "imported_kind": kind, "reference_pipeline": true });

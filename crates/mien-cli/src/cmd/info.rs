@@ -33,6 +33,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
     if let Some(e) = &meta.training.expression {
         println!("expression:    {e}");
     }
+    if let Some(l) = &meta.training.licence {
+        println!("data licence:  {l}");
+    }
     println!("hyperparameters: {}", meta.hyperparameters);
     if let Some(a) = &meta.alignment {
         println!("alignment:     {a}");

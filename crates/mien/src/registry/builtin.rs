@@ -1,8 +1,9 @@
-//! The default models compiled into the library: masked regression (r = 3)
-//! and the linear pixel model for each of the six expressions, and one
-//! AU-conditioned deformation model, all trained on all of aligned JAFFE
-//! (research-use data; see the README). Regenerate them with
-//! `scripts/train-builtin.sh`.
+//! The default models compiled into the library: one AU-conditioned
+//! deformation model (the default), and masked regression (r = 3) and the
+//! linear pixel model for each of the six expressions, all trained on JAFFE,
+//! the Taiwanese corpus and the London set pooled (JAFFE and the Taiwanese
+//! corpus are research-use data, the London set CC BY 4.0; see the README and
+//! each model's metadata). Regenerate them with `scripts/train-builtin.sh`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -45,7 +46,7 @@ pub const BUILTIN: &[(&str, &str, &[u8])] = &[];
 pub const NAMES: [&str; 3] = ["masked", "pixel", "deform"];
 
 /// The default built-in model.
-pub const DEFAULT: &str = "masked";
+pub const DEFAULT: &str = "deform";
 
 /// Checks an expression name against the six expressions.
 pub fn check_expression(expression: &str) -> Result<()> {

@@ -49,7 +49,7 @@ pub fn train_local(
     let t_fit = Instant::now();
     let model = spec.fit_with_progress(&data, progress)?;
     let fit_s = t_fit.elapsed().as_secs_f64();
-    let info = TrainingInfo { pairs: data.len(), source: data.source.clone(), seconds: fit_s, expression };
+    let info = TrainingInfo { pairs: data.len(), source: data.source.clone(), seconds: fit_s, expression, licence: None };
     let mut file = ModelFile::new(model, data.normalize, output_mode, info);
     file.meta.alignment = aligned::template(dir)?;
     Ok(Trained {
@@ -92,7 +92,7 @@ pub fn train_deform(dir: &Path, size: Option<usize>, params: &DeformParams) -> R
     let pairs: usize = groups_data.iter().map(|g| g.data.len()).sum();
     let alignment = aligned::first_template(dir, groups_data.iter().map(|g| g.name.as_str()))?;
     let source = dir.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let info = TrainingInfo { pairs, source, seconds: fit_s, expression: Some("all".into()) };
+    let info = TrainingInfo { pairs, source, seconds: fit_s, expression: Some("all".into()), licence: None };
     let shape = groups_data.first().map(|g| (g.data.width, g.data.height, g.data.channels)).unwrap_or_default();
     Ok(Trained {
         file: DeformFile::new(model, info, alignment),

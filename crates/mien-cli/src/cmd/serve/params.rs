@@ -29,7 +29,7 @@ const KNOWN_PARAMS: [&str; 5] = ["expression", "intensity", "model", "face", "fo
 impl EditParams {
     pub fn parse(pairs: Vec<(String, String)>) -> Result<Self, ApiError> {
         let mut p = Self {
-            model: "masked".into(),
+            model: mien::registry::builtin::DEFAULT.into(),
             expression: None,
             intensity: 1.0,
             faces: FaceChoice::All,
@@ -107,7 +107,7 @@ mod tests {
     #[test]
     fn defaults_and_every_parameter() {
         let p = parse(&[]).unwrap();
-        assert_eq!((p.model.as_str(), p.expression.as_deref(), p.intensity), ("masked", None, 1.0));
+        assert_eq!((p.model.as_str(), p.expression.as_deref(), p.intensity), ("deform", None, 1.0));
         assert!(matches!((p.faces, p.format), (FaceChoice::All, Format::Png)));
         let p = parse(&[
             ("model", "pixel"),

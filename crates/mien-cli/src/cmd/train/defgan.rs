@@ -153,7 +153,7 @@ pub fn train(a: Target<'_>) -> Result<ExitCode> {
     pb.finish_and_clear();
     let pairs: usize = groups.iter().map(|e| e.data.len()).sum();
     let source = a.data.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let info = TrainingInfo { pairs, source, seconds: trainer.seconds, expression: Some("all".into()) };
+    let info = TrainingInfo { pairs, source, seconds: trainer.seconds, expression: Some("all".into()), licence: None };
     let file = DefganFile::new(trainer.generator.clone(), config, info, alignment);
     file.save(a.output).with_context(|| format!("-o {}", a.output.display()))?;
     eprintln!(

@@ -38,6 +38,9 @@ pub struct Args {
     /// Ridge penalty λ (> 0) [default: each model's own, see docs/models.md].
     #[arg(long)]
     pub lambda: Option<f64>,
+    /// Terms of the training data, stored in the model's metadata and shown by `mien info` (e.g. "JAFFE: research use only").
+    #[arg(long, value_name = "TEXT")]
+    pub data_licence: Option<String>,
     /// Where `deform` learns each expression's motion: the mean landmark displacement of the training pairs (strong, needs no tuning) or a flow fitted to their pixels (the earlier method).
     #[arg(long, value_enum, default_value_t = FlowFrom::Landmarks)]
     pub flow_from: FlowFrom,
@@ -144,8 +147,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
         let mut bar = pb.lock().unwrap_or_else(|e| e.into_inner());
         bar.get_or_insert_with(|| crate::progress::bar(total as u64, "fitting")).set_position(done as u64);
     };
-    let trained = train_local(&t.spec, &t.a.data, &t.load, t.a.output_mode.into(), t.a.expression.clone(), &progress)
-        .map_err(|e| hint(e, t.a.model))?;
+    let mut trained =
+        train_local(&t.spec, &t.a.data, &t.load, t.a.output_mode.into(), t.a.expression.clone(), &progress)
+            .map_err(|e| hint(e, t.a.model))?;
+    trained.file.meta.training.licence = t.a.data_licence.clone();
     if let Some(bar) = pb.into_inner().unwrap_or_else(|e| e.into_inner()) {
         bar.finish_and_clear();
     }
@@ -208,7 +213,8 @@ fn run_deform(a: Args) -> Result<ExitCode> {
         None => params,
     };
     params.check().context("--lambda")?;
-    let trained = train_deform(&a.data, a.size, &params)?;
+    let mut trained = train_deform(&a.data, a.size, &params)?;
+    trained.file.meta.training.licence = a.data_licence.clone();
     trained.file.save(&a.output)?;
     eprintln!(
         "trained deform on {} pairs over {} expressions ({}) in {:.2} s (+ {:.2} s loading) → {}",

@@ -13,7 +13,7 @@ const ui = {
 };
 
 const state = {
-  catalog: null, photo: null, photoName: "photo", model: "masked", expression: null,
+  catalog: null, photo: null, photoName: "photo", model: "deform", expression: null,
   intensity: 1, face: "all", boxes: [], inFlight: false, dirty: false, timer: 0,
   beforeUrl: null, afterUrl: null, cropsUrl: null,
 };
