@@ -71,7 +71,11 @@ fn edits_the_astronaut_and_reports_faces() {
     let r = server.post("/api/crops?expression=happy", "image/png", &photo);
     assert_eq!(r.status, 200);
     let strip = decode(&r.body);
-    assert_eq!(strip.width(), 2 * strip.height(), "one face: before and after side by side");
+    assert_eq!(strip.width(), 3 * strip.height(), "one face, default deform model: before, motion only, after");
+    let r = server.post("/api/crops?expression=happy&model=masked", "image/png", &photo);
+    assert_eq!(r.status, 200);
+    let strip = decode(&r.body);
+    assert_eq!(strip.width(), 2 * strip.height(), "one face, masked: before and after side by side");
 
     for (path, needle) in [("/", "<title>mien"), ("/app.js", "api/edit"), ("/style.css", "#views")] {
         let r = server.get(path);
