@@ -41,14 +41,29 @@ pub struct PointPair {
     pub target: Vec<[f32; 2]>,
     /// Relative weight (> 0); normalised over the group.
     pub weight: f32,
+    /// Which subject the pair shows (any label; pairs of one subject share it).
+    pub subject: usize,
 }
 
 /// Spacing of the fixed zero-motion points along the crop border, in pixels
 /// of a 128 px crop (scaled with the crop).
 const BORDER_STEP: f32 = 16.0;
 
+/// Largest factor by which [`landmark_flow`] lengthens the mean motion to keep
+/// the subjects' strength: where their motions nearly cancel, the mean's
+/// direction is too uncertain to stretch further.
+pub const MAX_STRENGTH_GAIN: f64 = 2.0;
+
 /// The dense backward flow of (6)–(7) for a `w × h` crop.
-pub fn landmark_flow(pairs: &[PointPair], w: usize, h: usize, relax: f64) -> Result<Flow> {
+///
+/// With `keep_strength`, the mean displacement is lengthened to the subjects'
+/// typical strength: averaging people who move in somewhat different
+/// directions shortens the mean (two smiles, one wider and one higher, average
+/// to a smaller smile than either), so (6) is scaled by
+/// `Σₛ Wₛ ‖d̄ₛ‖ / ‖d̄‖` (at most [`MAX_STRENGTH_GAIN`]), with d̄ₛ subject s's own
+/// mean displacement, Wₛ its share of the weight and ‖·‖ the RMS over points.
+/// Averaging each subject's takes first keeps landmark noise out of the length.
+pub fn landmark_flow(pairs: &[PointPair], w: usize, h: usize, relax: f64, keep_strength: bool) -> Result<Flow> {
     let first = pairs.first().ok_or_else(|| Error::NoTrainingData("no landmark pairs were given".into()))?;
     let n = first.source.len();
     if n == 0 {
@@ -74,6 +89,35 @@ pub fn landmark_flow(pairs: &[PointPair], w: usize, h: usize, relax: f64) -> Res
                 centres[j][c] += wt * t;
                 disp[j][c] += wt * (s - t);
             }
+        }
+    }
+    if keep_strength {
+        let rms = |d: &[[f64; 2]]| (d.iter().map(|v| v[0] * v[0] + v[1] * v[1]).sum::<f64>() / n as f64).sqrt();
+        let mut by_subject: std::collections::BTreeMap<usize, (f64, Vec<[f64; 2]>)> = Default::default();
+        for p in pairs {
+            let e = by_subject.entry(p.subject).or_insert_with(|| (0.0, vec![[0.0; 2]; n]));
+            e.0 += p.weight as f64;
+            for j in 0..n {
+                for c in 0..2 {
+                    e.1[j][c] += p.weight as f64 * (p.source[j][c] - p.target[j][c]) as f64;
+                }
+            }
+        }
+        let goal: f64 = by_subject
+            .values()
+            .filter(|(wt, _)| *wt > 0.0)
+            .map(|(wt, d)| {
+                let mean: Vec<[f64; 2]> = d.iter().map(|v| [v[0] / wt, v[1] / wt]).collect();
+                wt / total * rms(&mean)
+            })
+            .sum();
+        let len = rms(&disp);
+        if len > 1e-9 {
+            let gain = (goal / len).clamp(1.0, MAX_STRENGTH_GAIN);
+            disp.iter_mut().for_each(|v| {
+                v[0] *= gain;
+                v[1] *= gain;
+            });
         }
     }
     if std::env::var("MIEN_DEBUG").is_ok() {
@@ -211,7 +255,7 @@ mod tests {
     use super::*;
 
     fn pair(source: Vec<[f32; 2]>, target: Vec<[f32; 2]>) -> PointPair {
-        PointPair { source, target, weight: 1.0 }
+        PointPair { source, target, weight: 1.0, subject: 0 }
     }
 
     #[test]
@@ -219,7 +263,7 @@ mod tests {
         let src = vec![[40.0, 40.0], [80.0, 50.0], [60.0, 90.0]];
         let tgt_a = vec![[42.0, 38.0], [82.0, 50.0], [60.0, 96.0]];
         let tgt_b = vec![[44.0, 38.0], [84.0, 50.0], [60.0, 100.0]];
-        let flow = landmark_flow(&[pair(src.clone(), tgt_a), pair(src, tgt_b)], 128, 128, 0.0).unwrap();
+        let flow = landmark_flow(&[pair(src.clone(), tgt_a), pair(src, tgt_b)], 128, 128, 0.0, false).unwrap();
         // Mean target of the third point: (60, 98); it must sample the source at (60, 90).
         let i = 98 * 128 + 60;
         assert!((flow.u[i] - 0.0).abs() < 1e-3 && (flow.v[i] + 8.0).abs() < 1e-3, "{} {}", flow.u[i], flow.v[i]);
@@ -234,9 +278,9 @@ mod tests {
     #[test]
     fn weights_give_the_weighted_mean() {
         let src = vec![[64.0, 64.0]];
-        let a = PointPair { source: src.clone(), target: vec![[64.0, 60.0]], weight: 3.0 };
-        let b = PointPair { source: src, target: vec![[64.0, 68.0]], weight: 1.0 };
-        let flow = landmark_flow(&[a, b], 128, 128, 0.0).unwrap();
+        let a = PointPair { source: src.clone(), target: vec![[64.0, 60.0]], weight: 3.0, subject: 0 };
+        let b = PointPair { source: src, target: vec![[64.0, 68.0]], weight: 1.0, subject: 1 };
+        let flow = landmark_flow(&[a, b], 128, 128, 0.0, false).unwrap();
         // Weighted mean target (64, 62), displacement +2 in y.
         let i = 62 * 128 + 64;
         assert!((flow.v[i] - 2.0).abs() < 1e-3, "{}", flow.v[i]);
@@ -269,13 +313,36 @@ mod tests {
     }
 
     #[test]
+    fn keeping_strength_restores_the_subjects_typical_length() {
+        // Two subjects move one point by 4 px, in directions 90° apart: the
+        // mean is 4/√2 long, each subject's own motion 4.
+        let src = vec![[64.0, 64.0]];
+        let a = PointPair { source: src.clone(), target: vec![[68.0, 64.0]], weight: 1.0, subject: 0 };
+        let b = PointPair { source: src, target: vec![[64.0, 68.0]], weight: 1.0, subject: 1 };
+        let at = |f: &Flow| (f.u[66 * 128 + 66], f.v[66 * 128 + 66]);
+        let plain = landmark_flow(&[a.clone(), b.clone()], 128, 128, 0.0, false).unwrap();
+        let kept = landmark_flow(&[a, b], 128, 128, 0.0, true).unwrap();
+        let (u, v) = at(&plain);
+        assert!((u + 2.0).abs() < 1e-3 && (v + 2.0).abs() < 1e-3, "{u} {v}");
+        let (u, v) = at(&kept);
+        assert!((u.hypot(v) - 4.0).abs() < 1e-3 && (u - v).abs() < 1e-4, "{u} {v}");
+        // Takes of one subject are averaged before the length is taken: noise cancels.
+        let src = vec![[64.0, 64.0]];
+        let c = PointPair { source: src.clone(), target: vec![[68.0, 64.0]], weight: 1.0, subject: 0 };
+        let d = PointPair { source: src, target: vec![[64.0, 68.0]], weight: 1.0, subject: 0 };
+        let same = landmark_flow(&[c, d], 128, 128, 0.0, true).unwrap();
+        let (u, v) = at(&same);
+        assert!((u + 2.0).abs() < 1e-3 && (v + 2.0).abs() < 1e-3, "{u} {v}");
+    }
+
+    #[test]
     fn bad_input_is_an_error() {
-        assert!(landmark_flow(&[], 64, 64, 0.0).is_err());
-        let p = PointPair { source: vec![[1.0, 1.0]], target: vec![[1.0, 1.0], [2.0, 2.0]], weight: 1.0 };
-        assert!(landmark_flow(&[p], 64, 64, 0.0).is_err());
-        let p = PointPair { source: vec![[f32::NAN, 1.0]], target: vec![[1.0, 1.0]], weight: 1.0 };
-        assert!(landmark_flow(&[p], 64, 64, 0.0).is_err());
-        let p = PointPair { source: vec![[1.0, 1.0]], target: vec![[1.0, 1.0]], weight: 0.0 };
-        assert!(landmark_flow(&[p], 64, 64, 0.0).is_err());
+        assert!(landmark_flow(&[], 64, 64, 0.0, false).is_err());
+        let p = PointPair { source: vec![[1.0, 1.0]], target: vec![[1.0, 1.0], [2.0, 2.0]], weight: 1.0, subject: 0 };
+        assert!(landmark_flow(&[p], 64, 64, 0.0, false).is_err());
+        let p = PointPair { source: vec![[f32::NAN, 1.0]], target: vec![[1.0, 1.0]], weight: 1.0, subject: 0 };
+        assert!(landmark_flow(&[p], 64, 64, 0.0, false).is_err());
+        let p = PointPair { source: vec![[1.0, 1.0]], target: vec![[1.0, 1.0]], weight: 0.0, subject: 0 };
+        assert!(landmark_flow(&[p], 64, 64, 0.0, false).is_err());
     }
 }

@@ -7,7 +7,7 @@
 //! change to the real one and their direction cosine.
 //!
 //! ```sh
-//! cargo run --release -p mien --example loso -- ALIGNED_DIR [--deform-lambda 30] [--flow-from landmarks|pixels] [--no-masked] [--only PREFIX,…]
+//! cargo run --release -p mien --example loso -- ALIGNED_DIR [--deform-lambda 30] [--flow-from landmarks|pixels] [--no-masked] [--no-keep-strength] [--only PREFIX,…]
 //! ```
 //!
 //! `--only tw` leaves out only the subjects whose names start with `tw` (one
@@ -41,10 +41,11 @@ struct Args {
     motion: MotionSource,
     masked: bool,
     only: Vec<String>,
+    keep_strength: bool,
 }
 
 fn args() -> Result<Args, String> {
-    let mut a = Args { dir: PathBuf::new(), deform_lambda: 30.0, motion: MotionSource::Landmarks, masked: true, only: Vec::new() };
+    let mut a = Args { dir: PathBuf::new(), deform_lambda: 30.0, motion: MotionSource::Landmarks, masked: true, only: Vec::new(), keep_strength: true };
     let mut it = std::env::args().skip(1);
     let mut dir = None;
     while let Some(x) = it.next() {
@@ -60,6 +61,7 @@ fn args() -> Result<Args, String> {
                 }
             }
             "--no-masked" => a.masked = false,
+            "--no-keep-strength" => a.keep_strength = false,
             "--only" => {
                 a.only = it.next().ok_or("--only takes subject prefixes, comma-separated")?.split(',').map(String::from).collect()
             }
@@ -67,7 +69,7 @@ fn args() -> Result<Args, String> {
             _ => return Err(format!("unexpected argument `{x}`")),
         }
     }
-    a.dir = dir.ok_or("usage: loso ALIGNED_DIR [--deform-lambda L] [--flow-from landmarks|pixels] [--no-masked] [--only PREFIX,…]")?;
+    a.dir = dir.ok_or("usage: loso ALIGNED_DIR [--deform-lambda L] [--flow-from landmarks|pixels] [--no-masked] [--no-keep-strength] [--only PREFIX,…]")?;
     Ok(a)
 }
 
@@ -106,7 +108,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     eprintln!("{} subjects, landmarks in {:.1} s", subjects.len(), t0.elapsed().as_secs_f64());
 
-    let params = DeformParams::default().texture_lambda(a.deform_lambda).motion(a.motion);
+    let params =
+        DeformParams::default().texture_lambda(a.deform_lambda).motion(a.motion).keep_strength(a.keep_strength);
     let masked_spec = {
         let mut o = TrainOptions::default();
         o.prior = Prior::Identity;

@@ -61,7 +61,7 @@ impl DeformParams {
                             g.name
                         )));
                     }
-                    landmark_flow(g.points, w, h, self.landmark_relax)
+                    landmark_flow(g.points, w, h, self.landmark_relax, self.keep_strength)
                 })
                 .collect::<Result<_>>()?,
         };

@@ -21,6 +21,7 @@ use crate::flow::FlowSettings;
 /// | `texture` | true | fit the texture step at all (false: motion only) | bool |
 /// | `motion` | photometric | where each group's flow comes from ([`MotionSource`]) | photometric, landmarks |
 /// | `landmark_relax` | 1 | λ of the landmark spline (7): 0 interpolates the mean landmarks exactly | ≥ 0, finite |
+/// | `keep_strength` | true | lengthen the mean landmark motion to the subjects' typical strength ([`crate::guide::landmark_flow`]) | bool |
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DeformParams {
     pub(crate) flow: FlowSettings,
@@ -33,6 +34,8 @@ pub struct DeformParams {
     pub(crate) motion: MotionSource,
     #[serde(default = "default_relax")]
     pub(crate) landmark_relax: f64,
+    #[serde(default)]
+    pub(crate) keep_strength: bool,
 }
 
 fn default_relax() -> f64 {
@@ -63,6 +66,7 @@ impl Default for DeformParams {
             texture: true,
             motion: MotionSource::default(),
             landmark_relax: default_relax(),
+            keep_strength: true,
         }
     }
 }
@@ -121,6 +125,11 @@ impl DeformParams {
     /// λ of the landmark spline (default 1).
     pub fn landmark_relax(mut self, lambda: f64) -> Self {
         self.landmark_relax = lambda;
+        self
+    }
+    /// Whether landmark motion keeps the subjects' typical strength (default true).
+    pub fn keep_strength(mut self, yes: bool) -> Self {
+        self.keep_strength = yes;
         self
     }
     /// The motion source.

@@ -114,20 +114,22 @@ pub fn landmark_pairs<'a>(
     data: &'a PairedDataset,
     subject: impl Fn(&str) -> Option<&'a str> + Sync,
 ) -> Result<Vec<PointPair>> {
-    let mut counts = std::collections::HashMap::<&str, usize>::new();
+    let mut counts = std::collections::HashMap::<&str, (usize, usize)>::new();
     for p in &data.pairs {
-        *counts.entry(subject(&p.name).unwrap_or(&p.name)).or_default() += 1;
+        let next = counts.len();
+        counts.entry(subject(&p.name).unwrap_or(&p.name)).or_insert((0, next)).0 += 1;
     }
     data.pairs
         .par_iter()
         .map(|p| {
             let face = meter.face_box(&p.input)?;
             let (s, t) = (meter.landmarks(&p.input, &face)?, meter.landmarks(&p.target, &face)?);
-            let n = counts[subject(&p.name).unwrap_or(&p.name)];
+            let (n, id) = counts[subject(&p.name).unwrap_or(&p.name)];
             Ok(PointPair {
                 source: s.iter().map(|&(x, y)| [x, y]).collect(),
                 target: t.iter().map(|&(x, y)| [x, y]).collect(),
                 weight: 1.0 / n as f32,
+                subject: id,
             })
         })
         .collect()
