@@ -23,8 +23,10 @@ fn bench(c: &mut Criterion) {
         let images = (0..4).map(|s| (format!("p{s}"), face_like(size, s), face_like(size, s + 7))).collect();
         let data = PairedDataset::from_images(images, &[], Normalize::MinMax, "bench".into()).unwrap();
         let names = ["happy", "surprise", "sad", "angry", "disgust", "fear"];
-        let groups: Vec<AuGroup<'_>> =
-            names.iter().map(|n| AuGroup { name: n, au: AuVector::from_expression(n).unwrap(), data: &data, points: &[] }).collect();
+        let groups: Vec<AuGroup<'_>> = names
+            .iter()
+            .map(|n| AuGroup { name: n, au: AuVector::from_expression(n).unwrap(), data: &data, points: &[] })
+            .collect();
         let model = DeformParams::default().levels(2).warps(1).sweeps(5).fit(&groups).unwrap();
         let x =
             Image::from_planar(size, size, 1, face_like(size, 3).data().iter().map(|&v| v as f32 / 255.0).collect())

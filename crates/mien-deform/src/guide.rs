@@ -73,7 +73,7 @@ pub fn landmark_flow(pairs: &[PointPair], w: usize, h: usize, relax: f64, keep_s
     if pairs.iter().any(|p| p.source.len() != n || p.target.len() != n) {
         return Err(Error::Incompatible("every landmark pair must have the same number of points".into()));
     }
-    if !(total > 0.0 && total.is_finite()) || pairs.iter().any(|p| !(p.weight >= 0.0)) {
+    if !(total > 0.0 && total.is_finite()) || pairs.iter().any(|p| p.weight.is_nan() || p.weight < 0.0) {
         return Err(Error::Incompatible("landmark weights must be ≥ 0 with a positive sum".into()));
     }
     let mut centres = vec![[0.0f64; 2]; n];
@@ -118,11 +118,6 @@ pub fn landmark_flow(pairs: &[PointPair], w: usize, h: usize, relax: f64, keep_s
                 v[0] *= gain;
                 v[1] *= gain;
             });
-        }
-    }
-    if std::env::var("MIEN_DEBUG").is_ok() {
-        for j in [8usize, 19, 24, 37, 41, 48, 51, 54, 57, 62, 66] {
-            eprintln!("pt {j}: at ({:.1},{:.1}) flow ({:.2},{:.2})", centres[j][0], centres[j][1], disp[j][0], disp[j][1]);
         }
     }
     // Zero motion along the border.
@@ -196,10 +191,8 @@ impl Spline {
 
     fn at(&self, x: [f64; 2]) -> [f64; 2] {
         let m = self.centres.len();
-        let mut out = [0.0f64; 2];
-        for c in 0..2 {
-            out[c] = self.coef[m][c] + self.coef[m + 1][c] * x[0] + self.coef[m + 2][c] * x[1];
-        }
+        let a = &self.coef[m..m + 3];
+        let mut out = [0, 1].map(|c| a[0][c] + a[1][c] * x[0] + a[2][c] * x[1]);
         for (ci, w) in self.centres.iter().zip(&self.coef) {
             let k = kernel((x[0] - ci[0]).powi(2) + (x[1] - ci[1]).powi(2));
             out[0] += w[0] * k;

@@ -45,7 +45,14 @@ struct Args {
 }
 
 fn args() -> Result<Args, String> {
-    let mut a = Args { dir: PathBuf::new(), deform_lambda: 30.0, motion: MotionSource::Landmarks, masked: true, only: Vec::new(), keep_strength: true };
+    let mut a = Args {
+        dir: PathBuf::new(),
+        deform_lambda: 30.0,
+        motion: MotionSource::Landmarks,
+        masked: true,
+        only: Vec::new(),
+        keep_strength: true,
+    };
     let mut it = std::env::args().skip(1);
     let mut dir = None;
     while let Some(x) = it.next() {
@@ -63,7 +70,12 @@ fn args() -> Result<Args, String> {
             "--no-masked" => a.masked = false,
             "--no-keep-strength" => a.keep_strength = false,
             "--only" => {
-                a.only = it.next().ok_or("--only takes subject prefixes, comma-separated")?.split(',').map(String::from).collect()
+                a.only = it
+                    .next()
+                    .ok_or("--only takes subject prefixes, comma-separated")?
+                    .split(',')
+                    .map(String::from)
+                    .collect()
             }
             _ if dir.is_none() && !x.starts_with('-') => dir = Some(PathBuf::from(x)),
             _ => return Err(format!("unexpected argument `{x}`")),
@@ -111,9 +123,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let params =
         DeformParams::default().texture_lambda(a.deform_lambda).motion(a.motion).keep_strength(a.keep_strength);
     let masked_spec = {
-        let mut o = TrainOptions::default();
-        o.prior = Prior::Identity;
-        o.lambda = Some(30.0);
+        let o = TrainOptions { prior: Prior::Identity, lambda: Some(30.0), ..Default::default() };
         ModelSpec::new(ModelKind::Masked, &o)?
     };
     let mut deform_scores: Vec<Scores> = groups.iter().map(|_| Scores::default()).collect();
@@ -161,7 +171,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .map(|(i, p)| {
                         let out = editor.edit_crop(&p.input)?;
                         let out = to_u8(&out);
-                        Ok(measure(&meter, &p.input, &out, &p.target, &points[gi][*i])?)
+                        measure(&meter, &p.input, &out, &p.target, &points[gi][*i])
                     })
                     .collect::<Result<_, mien::Error>>()?;
                 for (ssim, mse, st) in res {
@@ -259,13 +269,10 @@ fn mean_displacement(pairs: &[PointPair]) -> Vec<[f32; 2]> {
     let total: f32 = pairs.iter().map(|p| p.weight).sum();
     (0..n)
         .map(|j| {
-            let mut d = [0.0f32; 2];
-            for p in pairs {
-                for c in 0..2 {
-                    d[c] += p.weight / total * (p.target[j][c] - p.source[j][c]);
-                }
-            }
-            d
+            pairs.iter().fold([0.0f32; 2], |d, p| {
+                let w = p.weight / total;
+                [d[0] + w * (p.target[j][0] - p.source[j][0]), d[1] + w * (p.target[j][1] - p.source[j][1])]
+            })
         })
         .collect()
 }

@@ -49,7 +49,8 @@ pub fn train_local(
     let t_fit = Instant::now();
     let model = spec.fit_with_progress(&data, progress)?;
     let fit_s = t_fit.elapsed().as_secs_f64();
-    let info = TrainingInfo { pairs: data.len(), source: data.source.clone(), seconds: fit_s, expression, licence: None };
+    let info =
+        TrainingInfo { pairs: data.len(), source: data.source.clone(), seconds: fit_s, expression, licence: None };
     let mut file = ModelFile::new(model, data.normalize, output_mode, info);
     file.meta.alignment = aligned::template(dir)?;
     Ok(Trained {
