@@ -110,7 +110,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .iter()
             .map(|p| (p.name.clone(), csv.get(&p.name).map(|m| m.0.clone()).unwrap_or_else(|| p.name.clone())))
             .collect();
-        points.push(landmark_pairs(&meter, &g.data, |n| map.get(n).map(String::as_str))?);
+        points.push(landmark_pairs(&meter, &g.data, |n| map.get(n).cloned())?);
         subject_of.push(map);
     }
     let subjects: BTreeSet<String> = subject_of

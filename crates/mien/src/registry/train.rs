@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use mien_core::dataset::{LoadOptions, PairedDataset, Split};
+use mien_core::dataset::{LoadOptions, Pair, PairedDataset, Split};
 use mien_core::model_file::{ModelFile, TrainingInfo};
 use mien_core::normalize::{Normalize, OutputMode};
 use mien_deform::{DeformFile, DeformParams, MotionSource, PointPair};
@@ -81,7 +81,7 @@ pub fn train_deform(dir: &Path, size: Option<usize>, params: &DeformParams) -> R
                 .iter()
                 .map(|g| {
                     let subjects = aligned::pairs_csv(&dir.join(&g.name))?;
-                    landmark_pairs(&meter, &g.data, |name| subjects.get(name).map(|m| m.0.as_str()))
+                    landmark_pairs(&meter, &g.data, |name| subjects.get(name).map(|m| m.0.clone()))
                 })
                 .collect::<Result<_>>()?
         }
@@ -110,22 +110,23 @@ pub fn train_deform(dir: &Path, size: Option<usize>, params: &DeformParams) -> R
 /// frame), each pair weighted so that every subject counts once however many
 /// takes it has. `subject` names a pair's subject (from `pairs.csv`); pairs
 /// without one count as their own subject.
-pub fn landmark_pairs<'a>(
+pub fn landmark_pairs(
     meter: &StrengthMeter,
-    data: &'a PairedDataset,
-    subject: impl Fn(&str) -> Option<&'a str> + Sync,
+    data: &PairedDataset,
+    subject: impl Fn(&str) -> Option<String> + Sync,
 ) -> Result<Vec<PointPair>> {
-    let mut counts = std::collections::HashMap::<&str, (usize, usize)>::new();
+    let name_of = |p: &Pair| subject(&p.name).unwrap_or_else(|| p.name.clone());
+    let mut counts = std::collections::HashMap::<String, (usize, usize)>::new();
     for p in &data.pairs {
         let next = counts.len();
-        counts.entry(subject(&p.name).unwrap_or(&p.name)).or_insert((0, next)).0 += 1;
+        counts.entry(name_of(p)).or_insert((0, next)).0 += 1;
     }
     data.pairs
         .par_iter()
         .map(|p| {
             let face = meter.face_box(&p.input)?;
             let (s, t) = (meter.landmarks(&p.input, &face)?, meter.landmarks(&p.target, &face)?);
-            let (n, id) = counts[subject(&p.name).unwrap_or(&p.name)];
+            let (n, id) = counts[&name_of(p)];
             Ok(PointPair {
                 source: s.iter().map(|&(x, y)| [x, y]).collect(),
                 target: t.iter().map(|&(x, y)| [x, y]).collect(),
