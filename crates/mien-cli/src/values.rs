@@ -100,6 +100,11 @@ pub fn face_choice(s: &str) -> Result<mien::FaceChoice, String> {
     s.parse()
 }
 
+/// `--from`: `auto`, `neutral` or one of the six expressions.
+pub fn source(s: &str) -> Result<mien::Source, String> {
+    s.parse().map_err(|e: mien::Error| format!("{e} (or `auto`, `neutral`)"))
+}
+
 /// `--au`: Action Unit intensities, e.g. `AU12=0.8,AU6=0.5`.
 pub fn au_list(s: &str) -> Result<mien::deform::AuVector, String> {
     mien::deform::parse_au_list(s).map_err(|e| e.to_string())

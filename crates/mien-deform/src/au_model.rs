@@ -52,6 +52,14 @@ pub trait AuModel {
 
     /// Edits `input` towards `au`: the motion-only image and the edit.
     fn edit(&self, input: &ImageRef<'_, f32>, au: &AuVector) -> Result<AuEdit, Self::Error>;
+
+    /// Edits `input`, whose face shows `from`, towards `to`. Models that map
+    /// any face to an absolute target (a GAN conditioned on the target AUs)
+    /// need no source and keep this default, [`Self::edit`] towards `to`.
+    fn edit_from(&self, input: &ImageRef<'_, f32>, from: &AuVector, to: &AuVector) -> Result<AuEdit, Self::Error> {
+        let _ = from;
+        self.edit(input, to)
+    }
 }
 
 impl AuModel for crate::DeformFile {
@@ -68,5 +76,10 @@ impl AuModel for crate::DeformFile {
     /// [`crate::Deform::predict`]: a zero AU vector returns the input unchanged.
     fn edit(&self, input: &ImageRef<'_, f32>, au: &AuVector) -> crate::Result<AuEdit> {
         self.model.predict(input, au)
+    }
+
+    /// [`crate::Deform::predict_change`]: the source's motion and texture are taken back.
+    fn edit_from(&self, input: &ImageRef<'_, f32>, from: &AuVector, to: &AuVector) -> crate::Result<AuEdit> {
+        self.model.predict_change(input, from, to)
     }
 }

@@ -32,7 +32,7 @@ use mien::face::strength::{self, Strength};
 use mien::measure::StrengthMeter;
 use mien::registry::train::landmark_pairs;
 use mien::registry::Model;
-use mien::{aligned, Editor, ModelKind, ModelSpec, TrainOptions};
+use mien::{aligned, Editor, ModelKind, ModelSpec, Source, TrainOptions};
 use rayon::prelude::*;
 
 struct Args {
@@ -181,7 +181,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
                 Ok(())
             };
-            score(&Editor::new(deform.clone(), &g.name)?, &mut deform_scores[gi])?;
+            // The test inputs are neutral photos: say so rather than ask the classifier.
+            score(&Editor::new(deform.clone(), &g.name)?.source(Source::Neutral)?, &mut deform_scores[gi])?;
             if a.masked {
                 let fitted = masked_spec.fit(&train[gi])?;
                 let file = ModelFile::new(fitted, Normalize::MinMax, OutputMode::Clip, TrainingInfo::default());

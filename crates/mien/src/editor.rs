@@ -7,11 +7,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mien_core::image::{chroma, Image, ImageRef};
+use mien_core::image::{chroma, Image};
 use mien_core::normalize::OutputMode;
 use mien_core::pipeline::{self, ApplyOptions};
 use mien_deform::AuVector;
 use mien_face::align::{align_face, paste_back, Template};
+use mien_face::{ExpressionNet, FaceBox, EXPRESSION_CLASSES};
 
 use crate::compose::{fit_f32, to_f32_at};
 use crate::faces::{detect_options, FaceChoice, FaceFinder, Found};
@@ -66,7 +67,47 @@ pub struct Editor {
     min_face: Option<usize>,
     colour: Colour,
     motion: Motion,
+    source: Source,
+    /// The expression classifier, for [`Source::Auto`] (AU models only).
+    classifier: Option<Arc<ExpressionNet>>,
 }
+
+/// What a face shows before the edit, for AU models: the edit takes the
+/// source expression's motion and texture back and adds the target's, so a
+/// smiling face edited to `sad` stops smiling. Per-expression models
+/// (masked, pixel, …) map neutral faces only and ignore it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Source {
+    /// Estimated per face by the face-api expression classifier (see
+    /// [`Editor::estimate_source`]).
+    #[default]
+    Auto,
+    /// The face is neutral: the edit adds the target only.
+    Neutral,
+    /// The face shows these Action Units (an expression's prototype, or any).
+    Au(AuVector),
+}
+
+impl std::str::FromStr for Source {
+    type Err = Error;
+
+    /// `auto`, `neutral` or one of the six expressions.
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(Source::Auto),
+            "neutral" => Ok(Source::Neutral),
+            e => {
+                builtin::check_expression(e)?;
+                Ok(Source::Au(AuVector::from_expression(e)?))
+            }
+        }
+    }
+}
+
+/// Below this probability the classifier's vote for an expression is ignored
+/// (and above it rescaled to 0..1), so a neutral face that the classifier
+/// finds a little sad is not "un-saddened".
+const SOURCE_THRESHOLD: f32 = 0.25;
 
 /// How a deformation model's motion reaches the photo.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -110,7 +151,7 @@ impl Editor {
             Some(j) => Template::from_json(j).map_err(|e| Error::from(e).context("the model's alignment template"))?,
             None => Template::canonical(meta.width),
         };
-        Ok(Self {
+        Self {
             model,
             au,
             template,
@@ -119,7 +160,61 @@ impl Editor {
             min_face: None,
             colour: Colour::KeepChroma,
             motion: Motion::FullResolution,
-        })
+            source: Source::default(),
+            classifier: None,
+        }
+        .with_classifier()
+    }
+
+    /// Loads the expression classifier when [`Source::Auto`] needs it.
+    fn with_classifier(mut self) -> Result<Self> {
+        if self.source == Source::Auto && self.model.takes_au() && self.classifier.is_none() {
+            self.classifier = Some(Arc::new(ExpressionNet::new()?));
+        }
+        Ok(self)
+    }
+
+    /// What the faces show before the edit (default [`Source::Auto`]); AU models only use it.
+    pub fn source(mut self, source: Source) -> Result<Self> {
+        self.source = source;
+        self.with_classifier()
+    }
+
+    /// The Action Units a face shows before the edit: zero for
+    /// [`Source::Neutral`] and per-expression models, the given vector for
+    /// [`Source::Au`]; for [`Source::Auto`], the prototypes of the six
+    /// expressions weighted by the classifier's probabilities (each above
+    /// 0.25, rescaled to 0..1; neutral adds nothing), on the face's box in
+    /// `photo`, or on the whole aligned crop when no photo is given.
+    pub fn estimate_source(&self, crop: &Image<u8>, photo: Option<(&Image<u8>, &FaceBox)>) -> Result<AuVector> {
+        if !self.model.takes_au() {
+            return Ok(AuVector::zero());
+        }
+        let net = match (self.source, &self.classifier) {
+            (Source::Neutral, _) => return Ok(AuVector::zero()),
+            (Source::Au(a), _) => return Ok(a),
+            (Source::Auto, Some(net)) => net,
+            (Source::Auto, None) => return Ok(AuVector::zero()),
+        };
+        let p = match photo {
+            Some((img, face)) => net.classify(img, face)?,
+            None => net.classify_crop(crop)?,
+        };
+        let mut au = AuVector::zero();
+        for (class, &prob) in EXPRESSION_CLASSES.iter().zip(&p) {
+            let name = match *class {
+                "neutral" => continue,
+                "fearful" => "fear",
+                "disgusted" => "disgust",
+                "surprised" => "surprise",
+                other => other,
+            };
+            let w = ((prob - SOURCE_THRESHOLD) / (1.0 - SOURCE_THRESHOLD)).max(0.0);
+            if w > 0.0 {
+                au = au.plus(&AuVector::from_expression(name)?.scaled(w));
+            }
+        }
+        Ok(au)
     }
 
     /// An editor of a built-in model (`masked`, `pixel`, `deform`) or a model file.
@@ -230,14 +325,14 @@ impl Editor {
         let mut out = img.clone();
         let mut crops = Vec::new();
         let mut deformed_crops = Vec::new();
-        // The same flow moves every face (it depends on the target and the intensity only).
-        let flow = self.full_resolution_flow(intensity)?;
         for f in faces {
             let start = Instant::now();
             let aligned = align_face(img, &f.landmarks, &self.template)?;
             t.align += start.elapsed();
             let start = Instant::now();
-            let (edited, deformed) = self.edit_crop_at(&aligned.crop, intensity)?;
+            let from = self.estimate_source(&aligned.crop, Some((img, &f.face)))?;
+            let flow = self.full_resolution_flow(&from, intensity)?;
+            let (edited, deformed) = self.edit_crop_from(&aligned.crop, &from, intensity)?;
             t.synthesise += start.elapsed();
             if let Some(d) = &deformed {
                 deformed_crops.push(d.to_u8());
@@ -282,13 +377,20 @@ impl Editor {
 
     /// The deformation model's flow for this edit when its motion is applied
     /// at full resolution; `None` for other models or [`Motion::Crop`].
-    fn full_resolution_flow(&self, intensity: f32) -> Result<Option<mien_deform::warp::Flow>> {
+    fn full_resolution_flow(&self, from: &AuVector, intensity: f32) -> Result<Option<mien_deform::warp::Flow>> {
         match (self.motion, self.model.as_ref()) {
             (Motion::FullResolution, Model::Deform(file)) => {
-                Ok(Some(file.model.flow_for(&self.au.unwrap_or_default().scaled(intensity))?))
+                let (from, to) = self.change(from, intensity);
+                Ok(Some(file.model.flow_change(&from, &to)?))
             }
             _ => Ok(None),
         }
+    }
+
+    /// (source, target) AU vectors of an edit at `intensity`: both scaled, so
+    /// the change is intensity × (target − source) and 0 changes nothing.
+    fn change(&self, from: &AuVector, intensity: f32) -> (AuVector, AuVector) {
+        (from.scaled(intensity), self.au.unwrap_or_default().scaled(intensity))
     }
 
     /// Runs the model on an aligned crop and blends by the editor's
@@ -300,7 +402,18 @@ impl Editor {
     /// As [`Self::edit_crop`] at a given intensity (0..=[`MAX_INTENSITY`]), also returning
     /// the motion-only crop of an AU-conditioned model.
     pub fn edit_crop_at(&self, crop: &Image<u8>, intensity: f32) -> Result<(Image<f32>, Option<Image<f32>>)> {
-        let (edited, deformed) = self.model_edit_at(crop, intensity)?;
+        let from = self.estimate_source(crop, None)?;
+        self.edit_crop_from(crop, &from, intensity)
+    }
+
+    /// As [`Self::edit_crop_at`] for a face known to show `from` (AU models).
+    pub fn edit_crop_from(
+        &self,
+        crop: &Image<u8>,
+        from: &AuVector,
+        intensity: f32,
+    ) -> Result<(Image<f32>, Option<Image<f32>>)> {
+        let (edited, deformed) = self.model_edit_at(crop, from, intensity)?;
         if self.colour == Colour::Model || crop.channels() != 3 {
             return Ok((edited, deformed));
         }
@@ -313,7 +426,12 @@ impl Editor {
     }
 
     /// The model's own edit of a crop, blended by intensity (no colour handling).
-    fn model_edit_at(&self, crop: &Image<u8>, intensity: f32) -> Result<(Image<f32>, Option<Image<f32>>)> {
+    fn model_edit_at(
+        &self,
+        crop: &Image<u8>,
+        from: &AuVector,
+        intensity: f32,
+    ) -> Result<(Image<f32>, Option<Image<f32>>)> {
         let (cw, ch) = (crop.width(), crop.height());
         match self.model.as_ref() {
             Model::Local(model) => {
@@ -330,7 +448,7 @@ impl Editor {
             // The network at a = 0 would neutralise the face, so 0 returns the crop itself.
             Model::Defgan(_) if intensity == 0.0 => Ok((crop.to_f32(), Some(crop.to_f32()))),
             // The intensity scales the target AU vector: 0 is no motion and no texture change.
-            model => self.edit_au_model(model, crop, intensity),
+            model => self.edit_au_model(model, crop, from, intensity),
         }
     }
 
@@ -341,13 +459,14 @@ impl Editor {
         &self,
         model: &Model,
         crop: &Image<u8>,
+        from: &AuVector,
         intensity: f32,
     ) -> Result<(Image<f32>, Option<Image<f32>>)> {
         let meta = model.meta();
         let mut x = to_f32_at(crop, meta.width, meta.height);
         let norm = meta.normalize.apply_in_place(&mut x, std::path::Path::new(CROP_NAME))?;
-        let au = self.au.unwrap_or_default().scaled(intensity);
-        let (deformed, output) = edit_au(model, &x.view(), &au)?;
+        let (from, to) = self.change(from, intensity);
+        let (deformed, output) = model.edit_au_from(&x.view(), &from, &to).unwrap_or(Err(Error::NotAuModel))?;
         let back = |img: &Image<f32>| fit_f32(OutputMode::Clip.to_pixels(img, norm), crop.width(), crop.height());
         Ok((back(&output), Some(back(&deformed))))
     }
@@ -355,7 +474,3 @@ impl Editor {
 
 /// How the aligned crop is named in the building blocks' error messages.
 const CROP_NAME: &str = "the aligned face crop";
-
-fn edit_au(model: &Model, x: &ImageRef<'_, f32>, au: &AuVector) -> Result<(Image<f32>, Image<f32>)> {
-    model.edit_au(x, au).unwrap_or(Err(Error::NotAuModel))
-}

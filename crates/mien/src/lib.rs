@@ -47,7 +47,7 @@ pub mod protocol;
 pub mod registry;
 pub mod samples;
 
-pub use editor::{Colour, Edited, Editor, Motion, Timings, MAX_INTENSITY};
+pub use editor::{Colour, Edited, Editor, Motion, Source, Timings, MAX_INTENSITY};
 pub use error::{Error, Result};
 pub use faces::{FaceChoice, FaceFinder, Found};
 pub use registry::{Model, ModelKind, ModelSpec, TrainOptions};

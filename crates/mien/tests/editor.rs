@@ -151,3 +151,27 @@ fn full_resolution_motion_keeps_a_large_photo_sharp() {
     println!("Laplacian variance kept: full resolution {:.3}, crop paste {:.3}", ratios[0], ratios[1]);
     assert!(ratios[0] >= 0.9, "full-resolution motion kept {:.3} of the face's Laplacian variance", ratios[0]);
 }
+
+#[test]
+fn a_smiling_face_edited_to_sad_loses_its_smile() {
+    use mien::face::strength::features;
+    use mien::{Source, Timings};
+    let photo =
+        image::decode(mien::samples::sample("astronaut").unwrap().png, "astronaut".as_ref(), Default::default())
+            .unwrap();
+    let finder = FaceFinder::new().unwrap();
+    let lift = |img: &Image<u8>| {
+        let (faces, _) = finder.find(img, &mien::faces::detect_options(None)).unwrap();
+        features(&faces[0].landmarks).unwrap().mouth_corner_lift()
+    };
+    let edit = |source: Source| {
+        let editor = Editor::builtin("deform", "sad").unwrap().source(source).unwrap();
+        editor.edit(&finder, &photo, &mut Timings::default()).unwrap().image
+    };
+    let (before, auto, neutral) = (lift(&photo), lift(&edit(Source::Auto)), lift(&edit(Source::Neutral)));
+    println!("mouth-corner lift: photo {before:.3}, sad from auto {auto:.3}, sad from neutral {neutral:.3}");
+    // From neutral the sad motion is added on top of the smile; from the
+    // classifier's "happy" the smile is taken back first.
+    assert!(auto < neutral, "auto {auto} neutral {neutral}");
+    assert!(auto <= 0.75 * before, "the smile kept {:.0} % of its lift", 100.0 * auto / before);
+}

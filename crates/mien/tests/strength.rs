@@ -15,7 +15,7 @@ use mien::face::strength::summarize;
 use mien::measure::StrengthMeter;
 use mien::registry::train::landmark_pairs;
 use mien::registry::Model;
-use mien::Editor;
+use mien::{Editor, Source};
 
 fn aligned_jaffe() -> Option<PathBuf> {
     let dir = std::env::var_os("MIEN_ALIGNED_JAFFE").map(PathBuf::from).filter(|d| d.is_dir());
@@ -58,7 +58,7 @@ fn landmark_motion_keeps_the_strength_the_pixel_flow_loses() {
         }
         assert!(!test.is_empty(), "{held_out} has {} pairs", g.name);
         let measure = |model: &Arc<Model>| {
-            let editor = Editor::new(model.clone(), &g.name).unwrap();
+            let editor = Editor::new(model.clone(), &g.name).unwrap().source(Source::Neutral).unwrap();
             let strengths: Vec<_> = test
                 .pairs
                 .iter()

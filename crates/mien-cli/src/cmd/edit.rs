@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use mien::core::image::{self, DecodeLimits, Image};
 use mien::deform::AuVector;
 use mien::face::align::{landmarks_to_crop, Template};
-use mien::{Colour, Edited, Editor, FaceChoice, FaceFinder, Found, Motion, Timings};
+use mien::{Colour, Edited, Editor, FaceChoice, FaceFinder, Found, Motion, Source, Timings};
 
 use crate::common::{check_writable_dir, hint};
 use crate::values;
@@ -48,6 +48,11 @@ pub struct Args {
     /// resolution); `crop` pastes the edited crop back as for the other models.
     #[arg(long, value_enum, default_value = "full")]
     pub motion: MotionArg,
+    /// What the faces show before the edit (AU models such as deform): `auto` asks the expression
+    /// classifier, `neutral` adds the target only, an expression (e.g. `happy`) takes that one back
+    /// first, so a smiling face edited to `sad` stops smiling.
+    #[arg(long, value_name = "EXPRESSION", default_value = "auto", value_parser = values::source)]
+    pub from: Source,
     /// Treat each photo as a face crop: no detection; the landmarks still align it to the model
     /// (plain resizing when they do not find a face: sketches, animals).
     #[arg(long)]
@@ -110,7 +115,9 @@ impl Edit {
             .motion(match a.motion {
                 MotionArg::Full => Motion::FullResolution,
                 MotionArg::Crop => Motion::Crop,
-            });
+            })
+            .source(a.from)
+            .context("--from")?;
         if let Some(au) = a.au {
             editor = editor.with_au(au).map_err(|e| match e {
                 mien::Error::NotAuModel => anyhow::anyhow!(

@@ -33,8 +33,16 @@ impl Deform {
     /// clamped to the training maximum and the field scaled down when its mean
     /// length exceeds the training maximum (see the module docs).
     pub fn flow_for(&self, au: &AuVector) -> Result<Flow> {
-        check_au(au)?;
-        let mut f = self.raw_flow(au);
+        self.flow_change(&AuVector::zero(), au)
+    }
+
+    /// The flow from a face showing `from` to the same face showing `to`:
+    /// `F(to − from)`, the basis being linear (a smiling face edited to `sad`
+    /// first loses its smile), bounded as [`Self::flow_for`].
+    pub fn flow_change(&self, from: &AuVector, to: &AuVector) -> Result<Flow> {
+        check_au(from)?;
+        check_au(to)?;
+        let mut f = self.raw_flow(&difference(from, to));
         let cap = self.max_pixel_flow;
         for (u, v) in f.u.iter_mut().zip(f.v.iter_mut()) {
             let m = u.hypot(*v);
@@ -54,6 +62,7 @@ impl Deform {
 
     /// The texture coefficients `c = Mᵀa` of (5).
     fn texture_coefficients(&self, au: &AuVector) -> Vec<f32> {
+        // `au` may be a difference of two targets (negative entries): linear all the same.
         let g = self.groups.len();
         (0..g).map(|j| (0..AU_COUNT).map(|k| au.0[k] * self.mix[k * g + j]).sum()).collect()
     }
@@ -76,6 +85,29 @@ impl Deform {
         deformed: &mut ImageMut<'_, f32>,
         output: &mut ImageMut<'_, f32>,
     ) -> Result<()> {
+        self.predict_change_into(input, &AuVector::zero(), au, deformed, output)
+    }
+
+    /// Edits a crop whose face shows `from` (e.g. a smile) towards `to`:
+    /// motion [`Self::flow_change`] and texture `Σ_k (to − from)_k R_k`, both
+    /// linear in the AUs, so the source expression's motion and texture are
+    /// taken back while the target's are added. `from = to` returns the input.
+    pub fn predict_change(&self, input: &ImageRef<'_, f32>, from: &AuVector, to: &AuVector) -> Result<Edited> {
+        let mut deformed = Image::new(input.width(), input.height(), input.channels());
+        let mut output = Image::new(input.width(), input.height(), input.channels());
+        self.predict_change_into(input, from, to, &mut deformed.view_mut(), &mut output.view_mut())?;
+        Ok(Edited { deformed, output })
+    }
+
+    /// As [`Deform::predict_change`], into preallocated images of the input's shape.
+    pub fn predict_change_into(
+        &self,
+        input: &ImageRef<'_, f32>,
+        from: &AuVector,
+        to: &AuVector,
+        deformed: &mut ImageMut<'_, f32>,
+        output: &mut ImageMut<'_, f32>,
+    ) -> Result<()> {
         let (w, h) = (self.width, self.height);
         if input.width() != w || input.height() != h {
             return Err(Error::Incompatible(format!(
@@ -89,13 +121,15 @@ impl Deform {
                 return Err(Error::Incompatible("output buffer does not match the input's shape".into()));
             }
         }
-        check_au(au)?;
+        check_au(from)?;
+        check_au(to)?;
+        let au = &difference(from, to);
         if au.is_zero() {
             deformed.data_mut().copy_from_slice(input.data());
             output.data_mut().copy_from_slice(input.data());
             return Ok(());
         }
-        let flow = self.flow_for(au)?;
+        let flow = self.flow_change(from, to)?;
         for c in 0..input.channels() {
             warp_plane_into(input.plane(c), w, h, &flow.u, &flow.v, deformed.plane_mut(c));
         }
@@ -153,6 +187,11 @@ fn add_residual(weights: &[f32], w: usize, h: usize, r: usize, src: &[f32], out:
             }
         }
     }
+}
+
+/// `to − from`, entry by entry (may be negative).
+fn difference(from: &AuVector, to: &AuVector) -> AuVector {
+    AuVector(std::array::from_fn(|k| to.0[k] - from.0[k]))
 }
 
 fn check_au(au: &AuVector) -> Result<()> {

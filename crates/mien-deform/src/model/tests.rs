@@ -173,3 +173,28 @@ fn rejects_bad_parameters_and_inputs() {
     let happy = AuVector::from_expression("happy").unwrap();
     assert!(model.predict(&small.view(), &happy).unwrap_err().to_string().contains("trained on 64×64"));
 }
+
+#[test]
+fn a_change_from_a_source_takes_its_motion_back() {
+    let (model, _, _) = two_group_model(true);
+    let x = texture(42);
+    let happy = AuVector::from_expression("happy").unwrap();
+    let sad = AuVector::from_expression("surprise").unwrap();
+    // From the target to itself: nothing changes.
+    let same = model.predict_change(&x.view(), &happy, &happy).unwrap();
+    assert_eq!(same.output.data(), x.data());
+    // From neutral: the plain edit.
+    let plain = model.predict(&x.view(), &happy).unwrap();
+    let from_zero = model.predict_change(&x.view(), &AuVector::zero(), &happy).unwrap();
+    assert_eq!(plain.output.data(), from_zero.output.data());
+    // The flow from a to b is the opposite of the flow from b to a (linear basis, within the bounds).
+    let ab = model.flow_change(&happy, &sad).unwrap();
+    let ba = model.flow_change(&sad, &happy).unwrap();
+    let worst = ab.u.iter().zip(&ba.u).chain(ab.v.iter().zip(&ba.v)).map(|(p, q)| (p + q).abs()).fold(0.0f32, f32::max);
+    assert!(worst < 1e-5, "{worst}");
+    assert!(ab.max_magnitude() > 0.0);
+    // A negative source is refused like a negative target.
+    let mut bad = happy;
+    bad.0[0] = -1.0;
+    assert!(model.predict_change(&x.view(), &bad, &happy).is_err());
+}

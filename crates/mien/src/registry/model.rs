@@ -79,12 +79,24 @@ impl Model {
     /// An AU-conditioned model's edit of a normalised crop at its own size:
     /// (motion only, final). `None` for the per-expression kinds.
     pub fn edit_au(&self, x: &ImageRef<'_, f32>, au: &AuVector) -> Option<Result<(Image<f32>, Image<f32>)>> {
+        self.edit_au_from(x, &AuVector::zero(), au)
+    }
+
+    /// As [`Self::edit_au`] for a face that shows `from` ([`AuModel::edit_from`]).
+    pub fn edit_au_from(
+        &self,
+        x: &ImageRef<'_, f32>,
+        from: &AuVector,
+        to: &AuVector,
+    ) -> Option<Result<(Image<f32>, Image<f32>)>> {
         match self {
             Model::Local(_) => None,
-            Model::Deform(f) => Some(AuModel::edit(f, x, au).map(|e| (e.deformed, e.output)).map_err(Error::from)),
+            Model::Deform(f) => {
+                Some(AuModel::edit_from(f, x, from, to).map(|e| (e.deformed, e.output)).map_err(Error::from))
+            }
             #[cfg(feature = "defgan")]
             Model::Defgan(f) => {
-                Some(AuModel::edit(f.as_ref(), x, au).map(|e| (e.deformed, e.output)).map_err(Error::from))
+                Some(AuModel::edit_from(f.as_ref(), x, from, to).map(|e| (e.deformed, e.output)).map_err(Error::from))
             }
         }
     }
