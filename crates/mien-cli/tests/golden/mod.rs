@@ -17,10 +17,26 @@ const RECORDED: &str = include_str!("outputs.txt");
 
 /// The commands whose outputs are pinned: (name, arguments; `OUT` is the output path).
 const EDITS: &[(&str, &[&str])] = &[
-    ("astro-masked-happy", &["edit", "SAMPLES/astronaut.png", "-e", "happy", "--colour", "model", "-o", "OUT"]),
+    (
+        "astro-masked-happy",
+        &["edit", "SAMPLES/astronaut.png", "-m", "masked", "-e", "happy", "--colour", "model", "-o", "OUT"],
+    ),
     (
         "astro-masked-surprise",
-        &["edit", "SAMPLES/astronaut.png", "-e", "surprise", "--intensity", "0.7", "--colour", "model", "-o", "OUT"],
+        &[
+            "edit",
+            "SAMPLES/astronaut.png",
+            "-m",
+            "masked",
+            "-e",
+            "surprise",
+            "--intensity",
+            "0.7",
+            "--colour",
+            "model",
+            "-o",
+            "OUT",
+        ],
     ),
     (
         "astro-pixel-sad",
