@@ -139,10 +139,18 @@ impl Editor {
     /// An editor of `model` towards `expression` (one of the six; for a
     /// per-expression model, the expression it was trained for), at full
     /// intensity, on every face.
+    ///
+    /// AU models also take `neutral`: the target is no Action Units at all,
+    /// so with the source estimated ([`Source::Auto`]) a laughing face is
+    /// made neutral.
     pub fn new(model: Arc<Model>, expression: &str) -> Result<Self> {
         let au = if model.takes_au() {
-            builtin::check_expression(expression)?;
-            Some(AuVector::from_expression(expression)?)
+            if expression == "neutral" {
+                Some(AuVector::zero())
+            } else {
+                builtin::check_expression(expression)?;
+                Some(AuVector::from_expression(expression)?)
+            }
         } else {
             None
         };

@@ -173,5 +173,11 @@ fn a_smiling_face_edited_to_sad_loses_its_smile() {
     // From neutral the sad motion is added on top of the smile; from the
     // classifier's "happy" the smile is taken back first.
     assert!(auto < neutral, "auto {auto} neutral {neutral}");
+    // `neutral` as the target takes the smile away too.
+    let editor = Editor::builtin("deform", "neutral").unwrap();
+    let calm = lift(&editor.edit(&finder, &photo, &mut Timings::default()).unwrap().image);
+    println!("mouth-corner lift, edited to neutral: {calm:.3}");
+    assert!(calm <= 0.75 * before, "neutral kept {:.0} % of the lift", 100.0 * calm / before);
+    assert!(Editor::builtin("masked", "neutral").is_err(), "masked has no neutral target");
     assert!(auto <= 0.75 * before, "the smile kept {:.0} % of its lift", 100.0 * auto / before);
 }

@@ -76,6 +76,12 @@ fn key<'a>(name: &str, expression: &'a str) -> &'a str {
 /// A built-in model by name (and expression, for the per-expression kinds).
 pub fn load(name: &str, expression: &str) -> Result<Model> {
     if name != "deform" {
+        if expression == "neutral" {
+            return Err(Error::Unsupported(format!(
+                "`neutral` is a target only for models conditioned on Action Units (deform): {name} maps \
+                 neutral faces to one expression"
+            )));
+        }
         check_expression(expression)?;
     }
     let key = key(name, expression);
