@@ -132,6 +132,92 @@ pub fn fit(
     model_file(model, normalize, output_mode, info, template)
 }
 
+/// (n, height, width, channels) of a batch the fused path can take: the
+/// model's size, 1 or 3 channels the model's weight sets fit without a
+/// grey → RGB conversion, and the clip output mode.
+fn fast_shape(file: &ModelFile, shape: &[usize], mode: OutputMode) -> Option<(usize, usize, usize, usize)> {
+    let (n, h, w, c) = match *shape {
+        [n, h, w] => (n, h, w, 1),
+        [n, h, w, c] if c == 1 || c == 3 => (n, h, w, c),
+        _ => return None,
+    };
+    let sets = file.meta.weight_sets;
+    let fits = (w, h) == (file.meta.width, file.meta.height) && (sets == 1 || sets == c);
+    (fits && mode == OutputMode::Clip && n > 0).then_some((n, h, w, c))
+}
+
+/// `predict` without the per-image allocations of [`pipeline::apply`]: each
+/// worker thread reuses its buffers and writes straight into the output
+/// array, in numpy's layout. The arithmetic is `apply`'s, step for step (u8 →
+/// f32, the image's normalisation, the model, the inverse, clamp, round), so
+/// the pixels are identical; `tests/test_cli_roundtrip.py` compares them
+/// with `mien apply`.
+fn predict_fused(
+    file: &ModelFile,
+    view: numpy::ndarray::ArrayViewD<'_, u8>,
+    (n, h, w, c): (usize, usize, usize, usize),
+) -> mien::core::Result<Vec<u8>> {
+    use mien::core::image::{ImageMut, ImageRef};
+    use numpy::ndarray::Axis;
+
+    let d = h * w;
+    let per = d * c;
+    let predictor = file.model.predictor();
+    let normalize = file.meta.normalize;
+    let mut out = vec![0u8; n * per];
+    out.par_chunks_mut(per).enumerate().try_for_each_init(
+        || (vec![0f32; per], vec![0f32; per]),
+        |(x, y), (i, o)| {
+            let img = view.index_axis(Axis(0), i);
+            match img.as_slice() {
+                // numpy's usual C-order arrays: plain slices, which vectorise.
+                Some(px) if c == 1 => x.iter_mut().zip(px).for_each(|(dst, &v)| *dst = v as f32),
+                Some(px) => {
+                    for ch in 0..c {
+                        let plane = &mut x[ch * d..][..d];
+                        plane.iter_mut().zip(px.iter().skip(ch).step_by(c)).for_each(|(dst, &v)| *dst = v as f32);
+                    }
+                }
+                None if c == 1 || img.ndim() == 2 => x.iter_mut().zip(img.iter()).for_each(|(dst, &v)| *dst = v as f32),
+                None => {
+                    for ch in 0..c {
+                        let plane = img.index_axis(Axis(2), ch);
+                        x[ch * d..][..d].iter_mut().zip(plane.iter()).for_each(|(dst, &v)| *dst = v as f32);
+                    }
+                }
+            }
+            let norm = normalize.affine_for_values(x.iter().copied(), Path::new(&format!("X[{i}]")))?;
+            x.iter_mut().for_each(|v| *v = norm.forward(*v));
+            y.fill(0.0);
+            let input = ImageRef::new(w, h, c, x).expect("buffer has h·w·c values");
+            predictor.predict_into(&input, &mut ImageMut::new(w, h, c, y).expect("buffer has h·w·c values"))?;
+            if c == 1 {
+                o.iter_mut().zip(y.iter()).for_each(|(dst, &p)| *dst = to_pixel(norm.inverse(p)));
+            } else {
+                for ch in 0..c {
+                    for (k, &p) in y[ch * d..][..d].iter().enumerate() {
+                        o[k * c + ch] = to_pixel(norm.inverse(p));
+                    }
+                }
+            }
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+/// `v.clamp(0, 255).round().clamp(0, 255) as u8` (the clip output mode, then
+/// `Image::to_u8`) without a call to `roundf` per pixel: after the clamp, `v`
+/// is in [0, 255] (or NaN, which both map to 0), where the fraction
+/// `v − trunc(v)` is exact, so comparing it with ½ rounds half away from zero
+/// exactly as `f32::round`.
+#[inline]
+fn to_pixel(v: f32) -> u8 {
+    let v = v.clamp(0.0, 255.0);
+    let t = v as u8;
+    t + u8::from(v - t as f32 >= 0.5)
+}
+
 #[pymethods]
 impl PyModel {
     /// Parses model-file bytes (any kind the CLI reads, but defgan).
@@ -250,6 +336,16 @@ impl PyModel {
             output_mode: output_mode.map(parse_output_mode).transpose()?,
             reference_pipeline: false,
         };
+        let effective = opts.output_mode.unwrap_or(file.meta.output_mode);
+        let view = inputs.as_array();
+        if let Some(shape) = fast_shape(file, view.shape(), effective) {
+            let grey_batch = view.ndim() == 3;
+            let data = py.detach(|| predict_fused(file, view, shape)).py()?;
+            let (n, h, w, c) = shape;
+            let dims: Vec<usize> = if grey_batch { vec![n, h, w] } else { vec![n, h, w, c] };
+            let arr = ArrayD::from_shape_vec(IxDyn(&dims), data).map_err(|e| value_error(e.to_string()))?;
+            return Ok(arr.into_pyarray(py));
+        }
         let images = batch_from(&inputs, "X")?;
         let outputs = py
             .detach(|| {
