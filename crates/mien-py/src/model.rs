@@ -75,9 +75,14 @@ pub fn dataset(
         return Err(value_error("X and Y hold no images"));
     }
     // Zero-padded names: the dataset sorts pairs by name, so this keeps the arrays' order.
+    let paths: Vec<(PathBuf, PathBuf)> =
+        (0..a.len()).map(|i| (PathBuf::from(format!("X[{i}]")), PathBuf::from(format!("Y[{i}]")))).collect();
     let images: Vec<(String, Image<u8>, Image<u8>)> =
         a.into_iter().zip(b).enumerate().map(|(i, (x, y))| (format!("pair {i:09}"), x, y)).collect();
-    PairedDataset::from_images(images, &[], normalize, "numpy".into()).py()
+    PairedDataset::from_images(images, &paths, normalize, "numpy".into()).map_err(|e| match e {
+        e @ mien::core::Error::ConstantImage { .. } => value_error(format!("{e} (from Python: normalize=\"unit\")")),
+        e => crate::errors::core_to_py(e),
+    })
 }
 
 /// Wraps a fitted local model in a model file with its metadata.
