@@ -92,3 +92,16 @@ def test_editor_pickles(astronaut):
     ed = mien.Editor("pixel", intensity=0.7)
     back = pickle.loads(pickle.dumps(ed))
     np.testing.assert_array_equal(back.edit(astronaut), ed.edit(astronaut))
+
+
+def test_one_editor_serves_many_threads(astronaut):
+    from concurrent.futures import ThreadPoolExecutor
+
+    ed = mien.Editor("masked")
+    want = ed.edit(astronaut, "sad")
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda e: ed.edit(astronaut, e), ["sad", "happy"] * 4))
+    for out, e in zip(outs, ["sad", "happy"] * 4):
+        if e == "sad":
+            np.testing.assert_array_equal(out, want)
+        assert out.shape == astronaut.shape
