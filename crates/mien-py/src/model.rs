@@ -256,10 +256,10 @@ impl PyModel {
         self.inner.meta().kind.clone()
     }
 
-    /// (width, height) the model was trained at.
+    /// (height, width) the model was trained at, in numpy's order.
     #[getter]
     fn size(&self) -> (usize, usize) {
-        (self.inner.meta().width, self.inner.meta().height)
+        (self.inner.meta().height, self.inner.meta().width)
     }
 
     /// Number of weight sets (1, or 3 for one per colour channel).

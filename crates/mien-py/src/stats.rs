@@ -81,10 +81,10 @@ impl PyMaskedStats {
         self.lock().pairs()
     }
 
-    /// (width, height) of the accumulated images, or None.
+    /// (height, width) of the accumulated images (numpy's order), or None.
     #[getter]
     fn size(&self) -> Option<(usize, usize)> {
-        self.lock().size()
+        self.lock().size().map(|(w, h)| (h, w))
     }
 
     /// The f64 solution before rounding to the model's f32: (sets, H·W, r²+1).

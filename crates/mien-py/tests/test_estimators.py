@@ -32,7 +32,7 @@ def test_every_kind_fits_predicts_saves_and_loads(est, grey_pairs, tmp_path):
     assert est.fit(X, Y) is est
     P = est.predict(X)
     assert P.shape == X.shape and P.dtype == np.uint8
-    assert est.n_pairs_ == len(X) and est.image_size_ == X.shape[1:]
+    assert est.n_pairs_ == len(X) and est.image_size_ == X.shape[1:] == est.model_.size
     path = tmp_path / "m.safetensors"
     est.save(path)
     back = mien.load(path)
