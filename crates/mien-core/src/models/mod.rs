@@ -28,7 +28,7 @@ pub(crate) mod testutil;
 pub use fit::Fit;
 pub use kernel_ridge::{KernelRidge, KernelRidgeParams};
 pub use lasso::{Lasso, LassoParams};
-pub use masked::{Masked, MaskedParams, Prior};
+pub use masked::{Masked, MaskedParams, MaskedStats, Prior};
 pub use omp::{LsrfParams, Omp, OmpParams};
 pub use pcr::{Pcr, PcrParams};
 pub use pixel::PixelParams;

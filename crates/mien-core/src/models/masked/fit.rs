@@ -87,6 +87,138 @@ fn sample(p: &crate::dataset::Pair, c: usize) -> PlaneSample<'_> {
     }
 }
 
+/// The window of one model: its side, centre and the (a, b) pairs of window
+/// entries whose products make up the upper triangle of each pixel's Gram matrix.
+pub(crate) struct Window {
+    pub r: usize,
+    pub half: usize,
+    pub k: usize,
+    pub k1: usize,
+    pub pairs: Vec<(usize, usize)>,
+}
+
+impl Window {
+    pub fn new(r: usize) -> Self {
+        let k = r * r;
+        Self { r, half: r / 2, k, k1: k + 1, pairs: (0..k).flat_map(|a| (a..k).map(move |b| (a, b))).collect() }
+    }
+
+    /// Length of one image row's sums: `[pair][x]` Gram entries, then `[a][x]`
+    /// Σ x_a (the bias column), then `[o][x]` right-hand sides (k window entries + bias).
+    pub fn row_len(&self, w: usize) -> usize {
+        (self.pairs.len() + self.k + self.k1) * w
+    }
+}
+
+/// Adds the samples' contributions to output row `y` to `sums` (laid out as
+/// [`Window::row_len`] says). Sums over disjoint sample sets add up to the sums
+/// over their union, which is what sharded training relies on.
+pub(crate) fn accumulate_row(
+    params: &MaskedParams,
+    win: &Window,
+    w: usize,
+    h: usize,
+    y: usize,
+    samples: &[PlaneSample<'_>],
+    sums: &mut [f64],
+) {
+    let (r, half, k) = (win.r, win.half, win.k);
+    let pw = w + 2 * half;
+    let (gram, rest) = sums.split_at_mut(win.pairs.len() * w);
+    let (lin, rhs) = rest.split_at_mut(k * w); // lin: Σ x_a (the bias column against each input)
+    let mut buf = vec![0.0f64; r * pw];
+    let mut t = vec![0.0f64; w];
+    for s in samples {
+        for (dy, band) in buf.chunks_exact_mut(pw).enumerate() {
+            let yy = y as isize + dy as isize - half as isize;
+            let inner = &mut band[half..half + w];
+            if yy < 0 || yy >= h as isize {
+                inner.fill(0.0);
+            } else {
+                let src = &s.input[yy as usize * w..][..w];
+                for (o, &v) in inner.iter_mut().zip(src) {
+                    *o = s.input_norm.forward(v as f32) as f64;
+                }
+            }
+        }
+        for (o, &v) in t.iter_mut().zip(&s.target[y * w..][..w]) {
+            *o = s.target_norm.forward(v as f32) as f64;
+        }
+        if params.prior == Prior::Identity {
+            // Fit the residual over the identity map: t − x_centre.
+            let centre = &buf[half * pw + half..][..w];
+            t.iter_mut().zip(centre).for_each(|(o, c)| *o -= c);
+        }
+        let row = |a: usize| {
+            let (dy, dx) = (a / r, a % r);
+            &buf[dy * pw + dx..][..w]
+        };
+        for (p, &(a, b)) in win.pairs.iter().enumerate() {
+            let (ra, rb) = (row(a), row(b));
+            for ((g, &u), &v) in gram[p * w..][..w].iter_mut().zip(ra).zip(rb) {
+                *g += u * v;
+            }
+        }
+        for a in 0..k {
+            let ra = row(a);
+            for (((l, q), &u), &tv) in lin[a * w..][..w].iter_mut().zip(&mut rhs[a * w..][..w]).zip(ra).zip(&t) {
+                *l += u;
+                *q += u * tv;
+            }
+        }
+        for (q, &tv) in rhs[k * w..][..w].iter_mut().zip(&t) {
+            *q += tv;
+        }
+    }
+}
+
+/// Solves every pixel of output row `y` from its accumulated sums over `n`
+/// samples; returns `[k + 1][width]` weights in f64.
+pub(crate) fn solve_row(
+    params: &MaskedParams,
+    win: &Window,
+    w: usize,
+    y: usize,
+    sums: &[f64],
+    n: f64,
+) -> Result<Vec<f64>> {
+    let (k, k1) = (win.k, win.k1);
+    let (gram, rest) = sums.split_at(win.pairs.len() * w);
+    let (lin, rhs) = rest.split_at(k * w);
+    let mut out = vec![0.0f64; k1 * w];
+    let mut a_mat = vec![0.0f64; k1 * k1];
+    let mut b_vec = vec![0.0f64; k1];
+    for x in 0..w {
+        for (p, &(a, b)) in win.pairs.iter().enumerate() {
+            let g = gram[p * w + x];
+            a_mat[a * k1 + b] = g;
+            a_mat[b * k1 + a] = g;
+        }
+        for a in 0..k {
+            a_mat[a * k1 + k] = lin[a * w + x];
+            a_mat[k * k1 + a] = lin[a * w + x];
+            a_mat[a * k1 + a] += params.lambda;
+        }
+        a_mat[k * k1 + k] = n + if params.penalize_bias { params.lambda } else { 0.0 };
+        for (o, bv) in b_vec.iter_mut().enumerate() {
+            *bv = rhs[o * w + x];
+        }
+        if !cholesky_solve(&mut a_mat, &mut b_vec, k1) {
+            return Err(Error::IllConditioned {
+                system: format!("the ridge system of pixel ({x}, {y})"),
+                lambda: params.lambda,
+            });
+        }
+        if params.prior == Prior::Identity {
+            b_vec[k / 2] += 1.0;
+        }
+        for (o, &bv) in b_vec.iter().enumerate() {
+            out[o * w + x] = bv;
+        }
+    }
+    Ok(out)
+}
+
 /// Solves every pixel of one weight set; returns per row `[k + 1][width]` weights in f64.
 pub(crate) fn fit_rows(
     params: &MaskedParams,
@@ -95,95 +227,14 @@ pub(crate) fn fit_rows(
     samples: &[PlaneSample<'_>],
     row_done: &(dyn Fn() + Sync),
 ) -> Result<Vec<Vec<f64>>> {
-    let r = params.receptive_field;
-    let half = r / 2;
-    let k = r * r;
-    let k1 = k + 1;
-    let pairs: Vec<(usize, usize)> = (0..k).flat_map(|a| (a..k).map(move |b| (a, b))).collect();
-    let pw = w + 2 * half;
+    let win = Window::new(params.receptive_field);
+    let n = samples.len() as f64;
     (0..h)
         .into_par_iter()
         .map(|y| {
-            let mut gram = vec![0.0f64; pairs.len() * w];
-            let mut lin = vec![0.0f64; k * w]; // Σ x_a (the bias column against each input)
-            let mut rhs = vec![0.0f64; k1 * w];
-            let mut buf = vec![0.0f64; r * pw];
-            let mut t = vec![0.0f64; w];
-            for s in samples {
-                for (dy, band) in buf.chunks_exact_mut(pw).enumerate() {
-                    let yy = y as isize + dy as isize - half as isize;
-                    let inner = &mut band[half..half + w];
-                    if yy < 0 || yy >= h as isize {
-                        inner.fill(0.0);
-                    } else {
-                        let src = &s.input[yy as usize * w..][..w];
-                        for (o, &v) in inner.iter_mut().zip(src) {
-                            *o = s.input_norm.forward(v as f32) as f64;
-                        }
-                    }
-                }
-                for (o, &v) in t.iter_mut().zip(&s.target[y * w..][..w]) {
-                    *o = s.target_norm.forward(v as f32) as f64;
-                }
-                if params.prior == Prior::Identity {
-                    // Fit the residual over the identity map: t − x_centre.
-                    let centre = &buf[half * pw + half..][..w];
-                    t.iter_mut().zip(centre).for_each(|(o, c)| *o -= c);
-                }
-                let row = |a: usize| {
-                    let (dy, dx) = (a / r, a % r);
-                    &buf[dy * pw + dx..][..w]
-                };
-                for (p, &(a, b)) in pairs.iter().enumerate() {
-                    let (ra, rb) = (row(a), row(b));
-                    for ((g, &u), &v) in gram[p * w..][..w].iter_mut().zip(ra).zip(rb) {
-                        *g += u * v;
-                    }
-                }
-                for a in 0..k {
-                    let ra = row(a);
-                    for (((l, q), &u), &tv) in lin[a * w..][..w].iter_mut().zip(&mut rhs[a * w..][..w]).zip(ra).zip(&t)
-                    {
-                        *l += u;
-                        *q += u * tv;
-                    }
-                }
-                for (q, &tv) in rhs[k * w..][..w].iter_mut().zip(&t) {
-                    *q += tv;
-                }
-            }
-            let n = samples.len() as f64;
-            let mut out = vec![0.0f64; k1 * w];
-            let mut a_mat = vec![0.0f64; k1 * k1];
-            let mut b_vec = vec![0.0f64; k1];
-            for x in 0..w {
-                for (p, &(a, b)) in pairs.iter().enumerate() {
-                    let g = gram[p * w + x];
-                    a_mat[a * k1 + b] = g;
-                    a_mat[b * k1 + a] = g;
-                }
-                for a in 0..k {
-                    a_mat[a * k1 + k] = lin[a * w + x];
-                    a_mat[k * k1 + a] = lin[a * w + x];
-                    a_mat[a * k1 + a] += params.lambda;
-                }
-                a_mat[k * k1 + k] = n + if params.penalize_bias { params.lambda } else { 0.0 };
-                for (o, bv) in b_vec.iter_mut().enumerate() {
-                    *bv = rhs[o * w + x];
-                }
-                if !cholesky_solve(&mut a_mat, &mut b_vec, k1) {
-                    return Err(Error::IllConditioned {
-                        system: format!("the ridge system of pixel ({x}, {y})"),
-                        lambda: params.lambda,
-                    });
-                }
-                if params.prior == Prior::Identity {
-                    b_vec[k / 2] += 1.0;
-                }
-                for (o, &bv) in b_vec.iter().enumerate() {
-                    out[o * w + x] = bv;
-                }
-            }
+            let mut sums = vec![0.0f64; win.row_len(w)];
+            accumulate_row(params, &win, w, h, y, samples, &mut sums);
+            let out = solve_row(params, &win, w, y, &sums, n)?;
             row_done();
             Ok(out)
         })

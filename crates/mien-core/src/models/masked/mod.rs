@@ -15,9 +15,11 @@ mod file;
 pub(crate) mod fit;
 mod params;
 mod predict;
+mod stats;
 
 pub use fit::Progress;
 pub use params::{MaskedParams, Prior};
+pub use stats::MaskedStats;
 
 /// A fitted masked-regression model.
 #[derive(Clone, Debug, PartialEq)]

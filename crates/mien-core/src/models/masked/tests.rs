@@ -12,7 +12,14 @@ use crate::models::{ChannelMode, PixelParams, Predict};
 use crate::normalize::{Normalize, OutputMode};
 use crate::synthetic::{self, LocalMap, Rng};
 
-fn random_dataset(rng: &mut Rng, n: usize, w: usize, h: usize, channels: usize, normalize: Normalize) -> PairedDataset {
+pub(super) fn random_dataset(
+    rng: &mut Rng,
+    n: usize,
+    w: usize,
+    h: usize,
+    channels: usize,
+    normalize: Normalize,
+) -> PairedDataset {
     let images = (0..n)
         .map(|i| {
             let a: Vec<u8> = (0..w * h * channels).map(|_| (rng.next_u64() % 256) as u8).collect();

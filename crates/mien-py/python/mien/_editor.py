@@ -1,0 +1,154 @@
+"""The photo editor and face alignment over numpy photos and files."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
+
+import numpy as np
+
+from . import _checks, _mien
+
+
+class Face(NamedTuple):
+    """A detected face: box ``(x, y, w, h)`` in photo pixels, detector
+    ``score``, and 68 ``landmarks`` (float32, 68×2, iBUG order)."""
+
+    box: Tuple[float, float, float, float]
+    score: float
+    landmarks: np.ndarray
+
+
+def _faces_arg(faces: Union[str, int]) -> int:
+    if isinstance(faces, str) and faces == "all":
+        return 0
+    if isinstance(faces, (int, np.integer)) and not isinstance(faces, bool) and faces >= 1:
+        return int(faces)
+    raise ValueError(f"faces={faces!r}: use 'all' or a face number from 1 (largest first)")
+
+
+def _aus_arg(aus: Optional[Mapping[Union[str, int], float]]) -> Optional[str]:
+    if aus is None:
+        return None
+    if not isinstance(aus, Mapping) or not aus:
+        raise ValueError('aus: give a non-empty dict of Action Unit intensities, e.g. {"AU12": 0.8, "AU6": 0.5}')
+    parts = []
+    for k, v in aus.items():
+        name = f"AU{int(k)}" if isinstance(k, (int, np.integer)) else str(k)
+        parts.append(f"{name}={float(v)!r}")
+    return ",".join(parts)
+
+
+def _model_arg(model: Any) -> Any:
+    if isinstance(model, _mien.Model):
+        return model
+    inner = getattr(model, "model_", None)
+    if isinstance(inner, _mien.Model):
+        return inner
+    if isinstance(model, (str, os.PathLike)):
+        return os.fspath(model)
+    raise ValueError("model: give a built-in name ('masked', 'pixel', 'deform'), a model file path, a mien.Model or a fitted estimator")
+
+
+class Editor:
+    """Changes the expression of faces in photos, as ``mien edit``.
+
+    Parameters
+    ----------
+    model : str, path, mien.Model or fitted estimator, default "masked"
+        A built-in model (``"masked"``, ``"pixel"``, ``"deform"``), a model
+        file, or a model trained in Python.
+    intensity : float, default 1.0
+        0 returns the photo, 1 the model's full edit, up to 1.5 exaggerates.
+    min_face : int, optional
+        Smallest face searched for in pixels (default 40; 24 finds smaller faces, slower).
+    colour : {"keep-chroma", "model"}, default "keep-chroma"
+        Keep the photo's colour and change luminance only, or take the model's output.
+    motion : {"full", "crop"}, default "full"
+        Deformation models: move the photo's pixels at full resolution, or paste the edited crop.
+    """
+
+    def __init__(
+        self,
+        model: Any = "masked",
+        intensity: float = 1.0,
+        *,
+        min_face: Optional[int] = None,
+        colour: str = "keep-chroma",
+        motion: str = "full",
+    ) -> None:
+        self._model = _model_arg(model)
+        self._settings: Dict[str, Any] = dict(
+            intensity=float(intensity), min_face=min_face, colour=colour, motion=motion
+        )
+        self._inner = _mien._Editor(self._model, **self._settings)
+
+    def __reduce__(self) -> Any:
+        # Workers rebuild the editor from its settings; a Model pickles as its file bytes.
+        return (_make_editor, (self._model, self._settings))
+
+    def __repr__(self) -> str:
+        model = self._model if isinstance(self._model, str) else repr(self._model)
+        return f"Editor(model={model!r}, intensity={self._settings['intensity']})"
+
+    def edit(
+        self,
+        image: Any,
+        expression: str = "happy",
+        *,
+        aus: Optional[Mapping[Union[str, int], float]] = None,
+        faces: Union[str, int] = "all",
+        detect: bool = True,
+    ) -> np.ndarray:
+        """The photo (``(H, W)`` or ``(H, W, 3)`` uint8) with every face (or
+        face number ``faces``, largest first) edited towards ``expression``, or
+        towards Action Units ``aus`` (``{"AU12": 0.8}``; deform models).
+        ``detect=False`` treats the photo as a face crop (``mien edit
+        --no-detect``). Raises :class:`mien.NoFaceError` when no face is found."""
+        return self._inner.edit(_checks.image(image), expression, _aus_arg(aus), _faces_arg(faces), bool(detect))
+
+    def edit_file(
+        self,
+        src: _checks.PathLike,
+        dst: _checks.PathLike,
+        expression: str = "happy",
+        *,
+        aus: Optional[Mapping[Union[str, int], float]] = None,
+        faces: Union[str, int] = "all",
+        detect: bool = True,
+    ) -> None:
+        """Edits a photo file into a PNG file; the bytes equal ``mien edit``'s."""
+        dst = os.fspath(dst)
+        if not dst.lower().endswith(".png"):
+            raise ValueError(f"{dst}: mien writes PNG; name the output .png")
+        self._inner.edit_file(os.fspath(src), dst, expression, _aus_arg(aus), _faces_arg(faces), bool(detect))
+
+    def faces(self, image: Any) -> List[Face]:
+        """Every face found, largest first."""
+        return [Face(tuple(f["box"]), float(f["score"]), f["landmarks"]) for f in self._inner.faces(_checks.image(image))]
+
+    def template(self, expression: str = "happy") -> Dict[str, Any]:
+        """The alignment template faces are cropped with (for ``mien.align``)."""
+        return json.loads(self._inner.template_json(expression))
+
+
+def _make_editor(model: Any, settings: Dict[str, Any]) -> Editor:
+    return Editor(model, **settings)
+
+
+def align(
+    image: Any,
+    template: Any = None,
+    *,
+    size: int = 128,
+    face: int = 1,
+    min_face: Optional[int] = None,
+) -> np.ndarray:
+    """The ``face``-th largest face of a photo warped onto an alignment
+    template, as ``mien align`` crops training photos: ``template`` is a
+    dict, a ``template.json`` path, a model or Editor (its template), or None
+    for the canonical ``size``×``size`` template."""
+    if isinstance(face, bool) or not isinstance(face, (int, np.integer)) or face < 1:
+        raise ValueError(f"face={face!r}: the largest face is 1")
+    return _mien.align(_checks.image(image), _checks.template_json(template), int(size), int(face), min_face)
