@@ -133,7 +133,7 @@ pub fn fit(
             spec.fit(&data).map(|m| (m, start.elapsed().as_secs_f64()))
         })
         .py()?;
-    let info = TrainingInfo { pairs: data.len(), source: data.source.clone(), seconds, expression };
+    let info = TrainingInfo { pairs: data.len(), source: data.source.clone(), seconds, expression, licence: None };
     model_file(model, normalize, output_mode, info, template)
 }
 

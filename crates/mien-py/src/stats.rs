@@ -115,6 +115,7 @@ impl PyMaskedStats {
             source: "numpy".into(),
             seconds: start.elapsed().as_secs_f64(),
             expression,
+            licence: None,
         };
         let model = if self.kind == ModelKind::Pixel { AnyModel::Pixel(masked) } else { AnyModel::Masked(masked) };
         let normalize = stats.normalize().unwrap_or_default();
