@@ -56,8 +56,8 @@ class Editor:
 
     Parameters
     ----------
-    model : str, path, mien.Model or fitted estimator, default "masked"
-        A built-in model (``"masked"``, ``"pixel"``, ``"deform"``), a model
+    model : str, path, mien.Model or fitted estimator, default "deform"
+        A built-in model (``"deform"``, ``"masked"``, ``"pixel"``), a model
         file, or a model trained in Python.
     intensity : float, default 1.0
         0 returns the photo, 1 the model's full edit, up to 1.5 exaggerates.
@@ -71,7 +71,7 @@ class Editor:
 
     def __init__(
         self,
-        model: Any = "masked",
+        model: Any = "deform",
         intensity: float = 1.0,
         *,
         min_face: Optional[int] = None,

@@ -156,7 +156,7 @@ def edit_folder(
     paths: Sequence[_checks.PathLike],
     output: _checks.PathLike,
     *,
-    model: Any = "masked",
+    model: Any = "deform",
     expression: str = "happy",
     intensity: float = 1.0,
     aus: Optional[Dict[Any, float]] = None,
