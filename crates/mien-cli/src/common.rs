@@ -81,3 +81,56 @@ pub fn editor(model: &str, expression: &str) -> Result<mien::Editor> {
         e => anyhow::Error::new(e).context(format!("-m {model}")),
     })
 }
+
+/// Standard output closed by its reader (`mien score … | head -1`): the run
+/// ends quietly with exit code 0, as ripgrep does.
+#[derive(Debug)]
+pub struct BrokenPipe;
+
+impl std::fmt::Display for BrokenPipe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("standard output was closed")
+    }
+}
+
+impl std::error::Error for BrokenPipe {}
+
+/// Writes to standard output and flushes: a closed pipe becomes [`BrokenPipe`]
+/// (exit 0, nothing printed), any other failure (a full disk, `>/dev/full`)
+/// an error (exit 2). `println!` would panic on both.
+pub fn write_stdout(args: std::fmt::Arguments<'_>) -> Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args).and_then(|()| out.flush()).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            anyhow::Error::new(BrokenPipe)
+        } else {
+            anyhow::Error::new(e).context("cannot write to standard output")
+        }
+    })
+}
+
+/// `println!` that returns write errors instead of panicking (see [`write_stdout`]).
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::common::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use outln;
+
+/// `print!` that returns write errors instead of panicking (see [`write_stdout`]).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::common::write_stdout(format_args!($($arg)*))
+    };
+}
+pub(crate) use out;
+
+/// A CSV field: quoted (RFC 4180) when it holds a comma, a quote or a line break.
+pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
+    } else {
+        s.into()
+    }
+}

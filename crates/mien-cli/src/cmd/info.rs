@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use mien::core::model_file::ModelFile;
 
+use crate::common::outln;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Model file.
@@ -17,25 +19,25 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let meta = ModelFile::read_meta(&bytes, &a.model)?;
     // Parse fully too, so a damaged file is reported here rather than at use.
     let parameters = mien::Model::from_bytes(&bytes, &a.model)?.parameter_count();
-    println!("file:          {}", a.model.display());
-    println!("kind:          {}", meta.kind);
-    println!("format:        mien-model v{} (written by {})", meta.format_version, meta.written_by);
-    println!("size:          {}×{}", meta.width, meta.height);
-    println!("channels:      {} ({} weight set(s))", meta.channel_mode, meta.weight_sets);
-    println!("normalize:     {}", meta.normalize);
-    println!("output mode:   {}", meta.output_mode);
-    println!("parameters:    {parameters}");
-    println!("file size:     {} bytes", bytes.len());
-    println!(
+    outln!("file:          {}", a.model.display())?;
+    outln!("kind:          {}", meta.kind)?;
+    outln!("format:        mien-model v{} (written by {})", meta.format_version, meta.written_by)?;
+    outln!("size:          {}×{}", meta.width, meta.height)?;
+    outln!("channels:      {} ({} weight set(s))", meta.channel_mode, meta.weight_sets)?;
+    outln!("normalize:     {}", meta.normalize)?;
+    outln!("output mode:   {}", meta.output_mode)?;
+    outln!("parameters:    {parameters}")?;
+    outln!("file size:     {} bytes", bytes.len())?;
+    outln!(
         "training:      {} pairs from `{}` in {:.3} s",
         meta.training.pairs, meta.training.source, meta.training.seconds
-    );
+    )?;
     if let Some(e) = &meta.training.expression {
-        println!("expression:    {e}");
+        outln!("expression:    {e}")?;
     }
-    println!("hyperparameters: {}", meta.hyperparameters);
+    outln!("hyperparameters: {}", meta.hyperparameters)?;
     if let Some(a) = &meta.alignment {
-        println!("alignment:     {a}");
+        outln!("alignment:     {a}")?;
     }
     Ok(ExitCode::SUCCESS)
 }

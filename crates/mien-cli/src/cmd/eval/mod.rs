@@ -18,7 +18,7 @@ use mien::core::model_file::ModelFile;
 use mien::core::normalize::Normalize;
 use mien::Editor;
 
-use crate::common::check_writable_file;
+use crate::common::{check_writable_file, csv_field, out};
 use crate::values::{self, TrainSizes};
 
 mod protocol;
@@ -192,7 +192,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
         grid_cols.push(outputs.into_iter().take(a.grid_rows).map(|o| fit_u8(&o, w0, h0)).collect());
     }
     let table = markdown(&rows, base.len());
-    print!("{table}");
+    // The files first: a reader that closes stdout early must not cost them.
+    let printed = out!("{table}");
     if let Some(p) = &a.markdown {
         image::write_atomic(p, table.as_bytes())?;
         eprintln!("wrote {}", p.display());
@@ -212,6 +213,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         image::save_png(&stack(&lines.iter().collect::<Vec<_>>()), p)?;
         eprintln!("wrote {}", p.display());
     }
+    printed?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -266,7 +268,9 @@ fn markdown(rows: &[Row], n: usize) -> String {
         let _ = writeln!(
             s,
             "| {} | {} | {:.5} | {:.2} | {:.4} | {ratio} | {cosine} | {} | {} | {:.3} | {:.3} |",
-            r.name, r.kind, r.mse, r.psnr, r.ssim, r.params, r.file_bytes, r.train_s, r.apply_ms
+            csv_field(&r.name),
+            csv_field(&r.kind),
+            r.mse, r.psnr, r.ssim, r.params, r.file_bytes, r.train_s, r.apply_ms
         );
     }
     s
@@ -281,7 +285,9 @@ fn csv(rows: &[Row]) -> String {
         let _ = writeln!(
             s,
             "{},{},{:.6},{:.4},{:.5},{},{},{:.4},{:.4},{ratio},{cosine}",
-            r.name, r.kind, r.mse, r.psnr, r.ssim, r.params, r.file_bytes, r.train_s, r.apply_ms
+            csv_field(&r.name),
+            csv_field(&r.kind),
+            r.mse, r.psnr, r.ssim, r.params, r.file_bytes, r.train_s, r.apply_ms
         );
     }
     s

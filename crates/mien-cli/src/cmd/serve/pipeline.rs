@@ -151,7 +151,21 @@ pub fn encode_response(img: &Image<u8>, format: Format, mut t: Timings) -> Resul
     Ok(res)
 }
 
+/// JPEG's largest side (its header stores 16-bit dimensions).
+const JPEG_MAX_SIDE: usize = 65_535;
+
 fn encode_jpeg(img: &Image<u8>) -> Result<Vec<u8>, ApiError> {
+    if img.width() > JPEG_MAX_SIDE || img.height() > JPEG_MAX_SIDE {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_large_for_jpeg",
+            format!(
+                "the result is {}×{}, over JPEG's limit of {JPEG_MAX_SIDE} pixels a side; ask for format=png, or pick one face with face=N",
+                img.width(),
+                img.height()
+            ),
+        ));
+    }
     let rgb = img.to_rgb();
     let n = rgb.width() * rgb.height();
     let d = rgb.data();

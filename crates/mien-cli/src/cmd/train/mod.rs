@@ -18,8 +18,25 @@ pub use defgan::GanArgs;
 use crate::common::check_writable_file;
 use crate::values::{self, Channels, NormalizeArg, OutputModeArg, PriorArg};
 
-/// Image sides `train` accepts.
-const SIZES: std::ops::RangeInclusive<usize> = 8..=8192;
+/// Image sides `train` accepts (the library's one range, shared with `eval --models`).
+const SIZES: std::ops::RangeInclusive<usize> = mien::core::dataset::SIZES;
+
+/// Checks `--size` before any image is read or resized, for every kind.
+fn check_size(a: &Args) -> Result<()> {
+    let Some(s) = a.size else { return Ok(()) };
+    anyhow::ensure!(
+        SIZES.contains(&s),
+        "--size {s}: must be between {} and {} pixels",
+        SIZES.start(),
+        SIZES.end()
+    );
+    // defgan's networks halve the image repeatedly (mien-defgan's `NetConfig::check`).
+    anyhow::ensure!(
+        a.model != ModelKind::Defgan || ((16..=1024).contains(&s) && s.is_power_of_two()),
+        "--size {s}: --model defgan needs a power of two between 16 and 1024"
+    );
+    Ok(())
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -109,9 +126,6 @@ struct Train {
 
 impl Train {
     fn from_args(a: Args) -> Result<Self> {
-        if let Some(s) = a.size {
-            anyhow::ensure!(SIZES.contains(&s), "--size {s}: must be between 8 and 8192");
-        }
         if a.model != ModelKind::Masked && a.receptive_field != 3 {
             anyhow::bail!("--receptive-field applies to --model masked only");
         }
@@ -128,6 +142,7 @@ impl Train {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
+    check_size(&a)?;
     match a.model {
         ModelKind::Deform => return run_deform(a),
         ModelKind::Defgan => {
