@@ -45,9 +45,11 @@ pub fn check_writable_file(path: &Path, flag: &str) -> Result<()> {
 /// Creates `dir` if needed and checks that files can be written in it.
 pub fn check_writable_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create folder {}", dir.display()))?;
-    let probe = dir.join(format!(".mien-write-test.{}", std::process::id()));
-    std::fs::write(&probe, b"").with_context(|| format!("folder {} is not writable", dir.display()))?;
-    let _ = std::fs::remove_file(probe);
+    // An exclusive, randomly named probe (removed on drop): never a file or link someone planted.
+    tempfile::Builder::new()
+        .prefix(".mien-write-test.")
+        .tempfile_in(dir)
+        .with_context(|| format!("folder {} is not writable", dir.display()))?;
     Ok(())
 }
 

@@ -264,7 +264,7 @@ impl ModelFile {
 
     /// Reads a model file.
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::input::read_capped(path, crate::input::MAX_MODEL_BYTES, "model file")?;
         Self::from_bytes(&bytes, path)
     }
 

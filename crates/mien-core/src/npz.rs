@@ -67,7 +67,7 @@ const MAX_ENTRY_BYTES: u64 = 2 << 30;
 
 /// Reads a `scipy.sparse.save_npz` CSR file.
 pub fn read_csr(path: &Path) -> Result<Csr> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::input::read_capped(path, crate::input::MAX_MODEL_BYTES, ".npz file")?;
     csr_from_bytes(&bytes, path)
 }
 

@@ -168,11 +168,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
     }
     let parent = s.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let tmp = parent.join(format!(
-        ".{}.partial-{}",
-        s.output.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
-    ));
+    // Created exclusively under a random name; removed on every early return.
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{}.partial-", s.output.file_name().unwrap_or_default().to_string_lossy()))
+        .tempdir_in(parent)
+        .with_context(|| format!("cannot create a folder in {}", parent.display()))?;
+    let tmp = staging.path().to_path_buf();
     let written = (|| -> Result<Vec<(String, usize, usize)>> {
         let mut counts = Vec::new();
         for (expr, pairs) in &per_expr {
@@ -181,17 +182,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
         }
         Ok(counts)
     })();
-    let counts = match written {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(e);
-        }
-    };
+    let counts = written?;
     if s.output.exists() {
         std::fs::remove_dir(&s.output).with_context(|| format!("cannot replace {}", s.output.display()))?;
     }
     std::fs::rename(&tmp, &s.output).with_context(|| format!("cannot move results to {}", s.output.display()))?;
+    // Renamed away: nothing left for the guard to remove.
+    let _ = staging.keep();
     for (expr, train, test) in &counts {
         eprintln!("{expr:>9}: {train} train pairs, {test} test pairs");
     }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use mien::core::model_file::ModelFile;
 
 use crate::common::outln;
@@ -15,7 +15,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
-    let bytes = std::fs::read(&a.model).with_context(|| format!("cannot read {}", a.model.display()))?;
+    let bytes = mien::core::input::read_capped(&a.model, mien::core::input::MAX_MODEL_BYTES, "model file")?;
     let meta = ModelFile::read_meta(&bytes, &a.model)?;
     // Parse fully too, so a damaged file is reported here rather than at use.
     let parameters = mien::Model::from_bytes(&bytes, &a.model)?.parameter_count();

@@ -28,9 +28,9 @@ impl Default for DecodeLimits {
     }
 }
 
-/// Reads and decodes an image file; see [`decode`].
+/// Reads (at most [`crate::input::MAX_INPUT_BYTES`]) and decodes an image file; see [`decode`].
 pub fn load(path: &Path, limits: DecodeLimits) -> Result<Image<u8>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::input::read_capped(path, crate::input::MAX_INPUT_BYTES, "image")?;
     decode(&bytes, path, limits)
 }
 
@@ -138,22 +138,69 @@ pub fn save_png(img: &Image<u8>, path: &Path) -> Result<()> {
 
 /// Writes bytes to `path` through a temporary sibling file and a rename, so
 /// readers never see a partial file and a failure leaves nothing behind.
+///
+/// The temporary file is created exclusively (`O_EXCL`) under a random name
+/// (`.NAME.XXXXXX.tmp`), so a file or symlink planted at a predictable name
+/// is never opened, and the rename replaces a link at `path` rather than
+/// writing through it. A run killed mid-write leaves at most one such hidden
+/// file, which no later run reuses.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, e));
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // The finished file gets the usual permissions (0666 less the umask), not the temporary file's 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    Ok(())
+    let result = (|| {
+        let mut tmp = builder.tempfile_in(&dir)?;
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_all()?;
+        // On failure the temporary file is removed when `persist`'s error drops.
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    })();
+    result.map_err(|e: std::io::Error| Error::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn write_atomic_replaces_a_planted_symlink_instead_of_following_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, b"precious").unwrap();
+        // The old predictable temporary name, and the destination itself, as links to the victim.
+        for name in [format!(".out.png.{}.tmp", std::process::id()), "out.png".to_string()] {
+            std::os::unix::fs::symlink(&victim, dir.path().join(name)).unwrap();
+        }
+        write_atomic(&dir.path().join("out.png"), b"new").unwrap();
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+        assert_eq!(std::fs::read(dir.path().join("out.png")).unwrap(), b"new");
+        assert!(!std::fs::symlink_metadata(dir.path().join("out.png")).unwrap().file_type().is_symlink());
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp") && !n.contains(&std::process::id().to_string()))
+            .collect();
+        assert!(left.is_empty(), "temporary files left: {left:?}");
+    }
+
+    #[test]
+    fn write_atomic_into_a_missing_folder_fails_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = write_atomic(&dir.path().join("nope/out.png"), b"x").unwrap_err();
+        assert!(matches!(err, Error::Io { .. }), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 }

@@ -132,7 +132,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         .map(|p| {
             let name = p.to_string_lossy();
             let bytes = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-            let kind = std::fs::read(p).ok().and_then(|b| ModelFile::read_meta(&b, p).ok()).map(|m| m.kind);
+            let kind = mien::core::input::read_capped(p, mien::core::input::MAX_MODEL_BYTES, "model file").ok().and_then(|b| ModelFile::read_meta(&b, p).ok()).map(|m| m.kind);
             if matches!(kind.as_deref(), Some("deform" | "defgan")) && expression.is_none() {
                 anyhow::bail!(
                     "-m {name}: an AU-conditioned model needs the target: pass --expression (or evaluate a `mien align` folder)"
