@@ -52,6 +52,15 @@ pub fn decode(bytes: &[u8], path: &Path, limits: DecodeLimits) -> Result<Image<u
         }
     }
     let format = reader.format();
+    if format == Some(ImageFormat::Jpeg) && !jpeg_is_complete(bytes) {
+        // The JPEG decoder fills a missing tail with grey and reports success.
+        return Err(bad("the JPEG is truncated: no end-of-image marker after its last scan".into()));
+    }
+    // Only the header is read here. Without limits a decoder reports the
+    // dimensions instead of failing on the buffers a huge image would need
+    // (2147483647×1 said "Memory limit exceeded"); the pixel check below
+    // then refuses it with the real size, before any pixel buffer exists.
+    reader.no_limits();
     let (w, h) = match reader.into_dimensions() {
         Ok(d) => d,
         Err(e) if format == Some(ImageFormat::Tiff) && e.to_string().contains("RGBPalette") => {
@@ -83,6 +92,19 @@ pub fn decode(bytes: &[u8], path: &Path, limits: DecodeLimits) -> Result<Image<u
     reader.limits(l);
     let img = reader.decode().map_err(|e| bad(e.to_string()))?;
     Ok(from_dynamic(img))
+}
+
+/// Whether a JPEG ends its last scan with an end-of-image marker (`FF D9`).
+/// Inside entropy-coded data every `FF` byte is followed by `00` or a restart
+/// marker, so `FF D9` after the last start-of-scan (`FF DA`) can only be the
+/// real end; an embedded EXIF thumbnail's end marker comes before the main
+/// image's scans and does not count.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let last = |marker: u8| bytes.windows(2).rposition(|w| w[0] == 0xFF && w[1] == marker);
+    match (last(0xDA), last(0xD9)) {
+        (Some(scan), Some(end)) => end > scan,
+        _ => false,
+    }
 }
 
 fn from_dynamic(img: DynamicImage) -> Image<u8> {
@@ -194,6 +216,65 @@ mod tests {
             .filter(|n| n.ends_with(".tmp") && !n.contains(&std::process::id().to_string()))
             .collect();
         assert!(left.is_empty(), "temporary files left: {left:?}");
+    }
+
+    fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        let px: Vec<u8> = (0..w * h * 3).map(|i| (i * 37 % 251) as u8).collect();
+        let mut out = Vec::new();
+        image::ImageEncoder::write_image(
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90),
+            &px,
+            w,
+            h,
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_truncated_jpeg_is_an_error_not_a_grey_fill() {
+        let full = jpeg(64, 64);
+        assert!(decode(&full, Path::new("ok.jpg"), DecodeLimits::default()).is_ok());
+        // Trailing bytes after the end marker are harmless.
+        let mut padded = full.clone();
+        padded.extend_from_slice(b"trailing");
+        assert!(decode(&padded, Path::new("padded.jpg"), DecodeLimits::default()).is_ok());
+        for cut in [full.len() / 2, full.len() - 2] {
+            let err = decode(&full[..cut], Path::new("cut.jpg"), DecodeLimits::default()).unwrap_err();
+            assert!(err.to_string().contains("truncated"), "cut at {cut}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_huge_png_header_reports_its_size_not_a_memory_limit() {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let chunk = |png: &mut Vec<u8>, kind: &[u8], data: &[u8]| {
+            png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            let mut body = kind.to_vec();
+            body.extend_from_slice(data);
+            png.extend_from_slice(&body);
+            png.extend_from_slice(&crc32(&body).to_be_bytes());
+        };
+        let mut ihdr = 2_147_483_647u32.to_be_bytes().to_vec();
+        ihdr.extend_from_slice(&1u32.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+        chunk(&mut png, b"IHDR", &ihdr);
+        chunk(&mut png, b"IDAT", &[]);
+        chunk(&mut png, b"IEND", &[]);
+        let err = decode(&png, Path::new("wide.png"), DecodeLimits::default()).unwrap_err();
+        assert!(matches!(err, Error::TooLarge { width: 2_147_483_647, height: 1, .. }), "{err}");
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut c = 0xffff_ffffu32;
+        for &b in bytes {
+            c ^= b as u32;
+            for _ in 0..8 {
+                c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+            }
+        }
+        !c
     }
 
     #[test]
