@@ -35,7 +35,7 @@ pub enum Error {
         limit: u64,
     },
     /// Every pixel has the same value, so min–max normalisation would divide by zero.
-    #[error("{path}: image is constant (every pixel is {value}); min–max normalisation needs contrast: use a real photo or unit normalisation (`Normalize::Unit`)")]
+    #[error("{path}: image is constant (every pixel is {value}); min–max normalisation needs contrast: use an image with some contrast, or unit normalisation (for a model: one trained with it)")]
     ConstantImage {
         /// The file.
         path: PathBuf,

@@ -193,6 +193,13 @@ impl AnyModel {
             "ridge" => AnyModel::Ridge(Ridge::from_tensors(t, hyper, layout)?),
             "pcr" => AnyModel::Pcr(Pcr::from_tensors(t, hyper, layout)?),
             "kernel-ridge" => AnyModel::KernelRidge(KernelRidge::from_tensors(t, hyper, layout)?),
+            au @ ("deform" | "defgan") => {
+                return Err(Error::WrongKind {
+                    path: path.into(),
+                    expected: "a per-pixel model (masked, pixel, omp, …)".into(),
+                    found: au.into(),
+                })
+            }
             other => {
                 return Err(Error::NotAModel {
                     path: path.into(),

@@ -48,6 +48,14 @@ pub enum Error {
         /// The accepted names.
         known: String,
     },
+    /// A per-expression model asked for another expression than it was trained for.
+    #[error("the model was trained for `{trained}`, not `{asked}`; ask for {trained}, or use a model trained for {asked} (or an Action-Unit model such as the built-in `deform`)")]
+    ExpressionMismatch {
+        /// The expression recorded in the model file.
+        trained: String,
+        /// The expression asked for.
+        asked: String,
+    },
     /// An intensity outside 0..=1.5.
     #[error("intensity {0}: must be between 0 (unchanged) and 1.5 (1 is the full expression, above exaggerates)")]
     Intensity(f32),

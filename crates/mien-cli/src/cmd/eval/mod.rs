@@ -138,8 +138,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
                     "-m {name}: an AU-conditioned model needs the target: pass --expression (or evaluate a `mien align` folder)"
                 );
             }
+            // A per-expression model is evaluated on the expression it was trained for.
+            let target = crate::common::trained_expression(&name).or_else(|| expression.clone());
             let editor =
-                Editor::builtin(&name, expression.as_deref().unwrap_or("happy")).with_context(|| format!("-m {name}"))?;
+                Editor::builtin(&name, target.as_deref().unwrap_or("happy")).with_context(|| format!("-m {name}"))?;
             Ok((p.clone(), editor, bytes))
         })
         .collect::<Result<_>>()?;

@@ -184,6 +184,9 @@ fn hint(e: mien::Error, kind: ModelKind) -> anyhow::Error {
         {
             anyhow::Error::new(e).context("--receptive-field")
         }
+        e @ mien::Error::Core(mien::core::Error::ConstantImage { .. }) => {
+            anyhow::Error::new(e).context("constant images train only with --normalize unit")
+        }
         e @ mien::Error::Core(mien::core::Error::SizeMismatch { .. }) => {
             anyhow::Error::new(e).context("pass --size N to resize every image when loading")
         }
