@@ -182,8 +182,9 @@ pub enum Error {
         /// The byte limit in force.
         limit: u64,
     },
-    /// A computation would need more memory than the caller allows.
-    #[error("{what} needs about {} MB of memory, over the {} MB allowed; {hint}", needed.div_ceil(1 << 20), limit >> 20)]
+    /// A computation needs more memory than it can have (`limit` 0: the
+    /// allocation itself failed).
+    #[error("{what} needs about {} MB of memory, {}; {hint}", needed.div_ceil(1 << 20), if *limit == 0 { "more than the system gave".to_string() } else { format!("over the {} MB allowed", limit >> 20) })]
     OutOfMemory {
         /// What would be computed.
         what: String,

@@ -93,6 +93,8 @@ struct Row {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
+    // Checked before any work, so no output is written before the error.
+    anyhow::ensure!(a.grid_rows >= 1, "--grid-rows 0: the grid needs at least one row");
     if let Some(specs) = &a.specs {
         for p in [&a.csv, &a.markdown, &a.grid].into_iter().flatten() {
             check_writable_file(p, "output")?;
