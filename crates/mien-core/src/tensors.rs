@@ -153,7 +153,8 @@ impl<'a> TensorReader<'a> {
                 t.shape()
             )));
         }
-        let values: Vec<f64> = t.data().chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes"))).collect();
+        let values: Vec<f64> =
+            t.data().chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes"))).collect();
         if let Some(i) = values.iter().position(|v| !v.is_finite()) {
             return Err(self.corrupt(format!("tensor `{name}` holds a non-finite value ({}) at index {i}", values[i])));
         }

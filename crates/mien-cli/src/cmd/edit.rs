@@ -243,7 +243,13 @@ fn report_skipped(path: &Path, skipped: usize) {
 
 /// Boxes and landmarks drawn on the photo, and each face's aligned crop and
 /// edit, with the files they go to in `dir`.
-fn debug_images(dir: &Path, target: &Path, img: &Image<u8>, e: &Edited, template: &Template) -> Vec<(PathBuf, Image<u8>)> {
+fn debug_images(
+    dir: &Path,
+    target: &Path,
+    img: &Image<u8>,
+    e: &Edited,
+    template: &Template,
+) -> Vec<(PathBuf, Image<u8>)> {
     let stem = target.file_stem().unwrap_or_default().to_string_lossy().into_owned();
     let mut marked = img.to_rgb();
     for f in &e.faces {

@@ -30,7 +30,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
     outln!("file size:     {} bytes", bytes.len())?;
     outln!(
         "training:      {} pairs from `{}` in {:.3} s",
-        meta.training.pairs, meta.training.source, meta.training.seconds
+        meta.training.pairs,
+        meta.training.source,
+        meta.training.seconds
     )?;
     if let Some(e) = &meta.training.expression {
         outln!("expression:    {e}")?;

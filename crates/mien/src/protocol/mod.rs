@@ -128,11 +128,7 @@ pub fn run(plan: &Plan, on_fold: &mut dyn FnMut(&FoldDone)) -> Result<Report> {
     }
     if let Some(s) = plan.size {
         if !SIZES.contains(&s) {
-            return Err(Error::Protocol(format!(
-                "size {s}: must be between {} and {}",
-                SIZES.start(),
-                SIZES.end()
-            )));
+            return Err(Error::Protocol(format!("size {s}: must be between {} and {}", SIZES.start(), SIZES.end())));
         }
     }
     let opts = LoadOptions { size: plan.size, normalize: Normalize::MinMax, ..Default::default() };

@@ -274,7 +274,13 @@ fn markdown(rows: &[Row], n: usize) -> String {
             "| {} | {} | {:.5} | {:.2} | {:.4} | {ratio} | {cosine} | {} | {} | {:.3} | {:.3} |",
             csv_field(&r.name),
             csv_field(&r.kind),
-            r.mse, r.psnr, r.ssim, r.params, r.file_bytes, r.train_s, r.apply_ms
+            r.mse,
+            r.psnr,
+            r.ssim,
+            r.params,
+            r.file_bytes,
+            r.train_s,
+            r.apply_ms
         );
     }
     s
@@ -291,7 +297,13 @@ fn csv(rows: &[Row]) -> String {
             "{},{},{:.6},{:.4},{:.5},{},{},{:.4},{:.4},{ratio},{cosine}",
             csv_field(&r.name),
             csv_field(&r.kind),
-            r.mse, r.psnr, r.ssim, r.params, r.file_bytes, r.train_s, r.apply_ms
+            r.mse,
+            r.psnr,
+            r.ssim,
+            r.params,
+            r.file_bytes,
+            r.train_s,
+            r.apply_ms
         );
     }
     s

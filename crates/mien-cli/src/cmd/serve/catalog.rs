@@ -100,7 +100,8 @@ impl Catalog {
                     .collect::<Result<_>>()?
             } else {
                 let trained = model.meta().training.expression.clone();
-                let editor = Editor::new(Arc::clone(&model), trained.as_deref().unwrap_or("happy")).with_context(cannot)?;
+                let editor =
+                    Editor::new(Arc::clone(&model), trained.as_deref().unwrap_or("happy")).with_context(cannot)?;
                 vec![(trained.unwrap_or_else(|| "custom".into()), editor)]
             };
             let expressions: Vec<String> = offered.iter().map(|(e, _)| e.clone()).collect();

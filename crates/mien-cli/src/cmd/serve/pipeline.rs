@@ -182,3 +182,18 @@ fn encode_jpeg(img: &Image<u8>) -> Result<Vec<u8>, ApiError> {
     .map_err(|e| ApiError::internal(format!("cannot encode JPEG: {e}")))?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_wider_than_jpeg_allows_is_a_4xx_not_a_500() {
+        // 196 faces' crops side by side: wider than JPEG's 16-bit sides.
+        let wide = Image::from_planar(70_000, 1, 1, vec![128u8; 70_000]).unwrap();
+        let err = encode_response(&wide, Format::Jpeg, Timings::default()).unwrap_err();
+        let res = err.into_response();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(encode_response(&wide, Format::Png, Timings::default()).is_ok());
+    }
+}

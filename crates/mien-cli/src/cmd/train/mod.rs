@@ -24,12 +24,7 @@ const SIZES: std::ops::RangeInclusive<usize> = mien::core::dataset::SIZES;
 /// Checks `--size` before any image is read or resized, for every kind.
 fn check_size(a: &Args) -> Result<()> {
     let Some(s) = a.size else { return Ok(()) };
-    anyhow::ensure!(
-        SIZES.contains(&s),
-        "--size {s}: must be between {} and {} pixels",
-        SIZES.start(),
-        SIZES.end()
-    );
+    anyhow::ensure!(SIZES.contains(&s), "--size {s}: must be between {} and {} pixels", SIZES.start(), SIZES.end());
     // defgan's networks halve the image repeatedly (mien-defgan's `NetConfig::check`).
     anyhow::ensure!(
         a.model != ModelKind::Defgan || ((16..=1024).contains(&s) && s.is_power_of_two()),
@@ -218,7 +213,9 @@ fn check_memory(a: &Args) -> Result<()> {
 /// The training data's shape, from the folder listing and one image; `None`
 /// when it cannot be read (loading then reports why).
 fn data_shape(a: &Args) -> Option<mien::memory::DataShape> {
-    let count = |dir: &std::path::Path| std::fs::read_dir(dir).ok().map(|rd| rd.filter_map(|e| e.ok()).filter(|e| e.path().is_file()).count());
+    let count = |dir: &std::path::Path| {
+        std::fs::read_dir(dir).ok().map(|rd| rd.filter_map(|e| e.ok()).filter(|e| e.path().is_file()).count())
+    };
     let input_dirs: Vec<PathBuf> = if a.model.takes_au() {
         let rd = std::fs::read_dir(&a.data).ok()?;
         rd.filter_map(|e| e.ok()).map(|e| e.path().join("trainA")).filter(|p| p.is_dir()).collect()
@@ -226,9 +223,13 @@ fn data_shape(a: &Args) -> Option<mien::memory::DataShape> {
         vec![a.data.join("trainA")]
     };
     let pairs: usize = input_dirs.iter().filter_map(|d| count(d)).sum();
-    let first = input_dirs.iter().filter_map(|d| std::fs::read_dir(d).ok()).flatten().filter_map(|e| e.ok()).map(|e| e.path()).find(|p| {
-        p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
-    })?;
+    let first = input_dirs
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))?;
     let img = mien::core::image::load(&first, Default::default()).ok()?;
     let (width, height) = match a.size {
         Some(s) => (s, s),
