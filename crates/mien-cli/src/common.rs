@@ -86,7 +86,10 @@ pub fn editor(model: &str, expression: Option<&str>) -> Result<mien::Editor> {
         None => trained_expression(model).unwrap_or_else(|| "happy".into()),
     };
     mien::Editor::builtin(model, &expression).map_err(|e| match e {
-        e @ (mien::Error::UnknownExpression { .. } | mien::Error::ExpressionMismatch { .. }) => {
+        e @ mien::Error::UnknownExpression { .. } => {
+            anyhow::Error::new(e).context(format!("--expression {expression}"))
+        }
+        e @ mien::Error::ExpressionMismatch { .. } => {
             anyhow::Error::new(e).context(format!("-m {model} --expression {expression}"))
         }
         e => anyhow::Error::new(e).context(format!("-m {model}")),

@@ -68,10 +68,10 @@ pub struct Args {
     /// Largest image (width × height), checked from the header before decoding.
     #[arg(long, value_name = "PIXELS", default_value_t = 16_000_000)]
     pub max_pixels: u64,
-    /// Edits computed at once (default: the number of cores).
+    /// Edits computed at once, at most 4 per core (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
-    /// Edits that may wait for a free worker; more get 503 with Retry-After.
+    /// Edits that may wait for a free worker (at most 10000); more get 503 with Retry-After.
     #[arg(long, value_name = "N", default_value_t = 32)]
     pub queue: usize,
     /// Seconds a request may wait and compute before it gets 503.
