@@ -7,6 +7,7 @@
 mod browser;
 mod client;
 mod load;
+mod soak;
 
 use std::io::Write;
 use std::net::TcpStream;
