@@ -95,7 +95,7 @@ fn soak() {
                 while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let (kind, r) = match i % 8 {
-                        0 | 1 | 2 => ("valid", server.post("/api/edit?intensity=0.7", "image/png", &distinct(&png, i))),
+                        0..=2 => ("valid", server.post("/api/edit?intensity=0.7", "image/png", &distinct(&png, i))),
                         3 => ("garbage", server.post("/api/edit", "image/png", &png[..png.len() / 3])),
                         4 => ("bad parameter", server.post("/api/edit?intensity=7", "image/png", &png)),
                         5 => ("oversized", server.post("/api/edit", "image/png", &vec![0u8; 1_200_000])),
