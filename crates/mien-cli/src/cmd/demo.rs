@@ -37,8 +37,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let models = ModelCache::new();
     // A per-expression model file shows the one expression it was trained for,
     // not six identical tiles.
+    let per_expression_file = std::path::Path::new(model).is_file()
+        && !mien::Model::load(std::path::Path::new(model)).with_context(|| format!("-m {model}"))?.takes_au();
     let expressions: Vec<String> = match crate::common::trained_expression(model) {
         Some(e) => vec![e],
+        // A model file that records no expression still makes only one.
+        None if per_expression_file => vec!["happy".into()],
         None => EXPRESSIONS.iter().map(|(e, _)| e.to_string()).collect(),
     };
     let editors: Vec<(&str, Editor)> = expressions

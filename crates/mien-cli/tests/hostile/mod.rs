@@ -240,6 +240,9 @@ fn a_per_expression_model_refuses_other_expressions() {
         fx.dir.path(),
         0,
     );
+    // demo shows a per-expression model file's one expression, not six identical tiles.
+    let err = run_expect(&["demo", "-m", "happy.safetensors", "-o", "demo"], fx.dir.path(), 0);
+    assert!(err.contains("1 expression(s)") && !err.contains("6 expressions"), "{err}");
     // An AU model is named for what it is, by apply and export.
     let deform = Path::new(env!("CARGO_MANIFEST_DIR")).join("../mien/models/deform-all.safetensors");
     let deform = deform.to_str().unwrap();
