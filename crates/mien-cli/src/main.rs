@@ -5,7 +5,10 @@
 //! |---|---|
 //! | 0 | success |
 //! | 1 | nothing to do: no face found |
-//! | 2 | usage error, bad input, I/O error |
+//! | 2 | usage error, bad input, I/O error, resource limit |
+//!
+//! A reader that closes standard output early (`mien score … | head -1`)
+//! ends the run quietly with code 0, as ripgrep does.
 
 use std::process::ExitCode;
 
@@ -20,7 +23,7 @@ mod values;
 #[derive(Debug, Parser)]
 #[command(name = "mien", version, about, long_about = None)]
 pub struct Cli {
-    /// Worker threads (default: all cores).
+    /// Worker threads, at most 4 per core; 0 or absent: one per core.
     #[arg(long, global = true)]
     pub threads: Option<usize>,
     #[command(subcommand)]
@@ -55,7 +58,13 @@ pub enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(n) = cli.threads {
+    if let Some(n) = cli.threads.filter(|&n| n > 0) {
+        // Thousands of threads only cost memory and start-up time (minutes at 100 000).
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        if n > 4 * cores {
+            eprintln!("mien: error: --threads {n}: must be at most {} (4 per core); 0 means one per core", 4 * cores);
+            return ExitCode::from(2);
+        }
         if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(n).build_global() {
             eprintln!("mien: cannot start {n} threads: {e}");
             return ExitCode::from(2);
@@ -76,6 +85,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        Err(err) if err.chain().any(|e| e.is::<common::BrokenPipe>()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("mien: error: {err:#}");
             ExitCode::from(common::exit_code(&err))

@@ -4,6 +4,7 @@
 mod defgan;
 mod face;
 mod golden;
+mod hostile;
 mod interop;
 mod serve;
 mod snapshots;

@@ -32,6 +32,12 @@ impl Split {
     }
 }
 
+/// Image sides a dataset can be resized to for training and evaluation
+/// (`LoadOptions::size`). Below 8 pixels a face has no structure left; above
+/// 8192 one image plane alone passes 64 MB. Whether a fit at a given side
+/// fits in memory is a separate question (each front end estimates it).
+pub const SIZES: std::ops::RangeInclusive<usize> = 8..=8192;
+
 /// How images are read into a dataset.
 #[derive(Clone, Debug, Default)]
 pub struct LoadOptions {
@@ -42,6 +48,21 @@ pub struct LoadOptions {
     pub normalize: Normalize,
     /// Header limits checked before decoding.
     pub limits: DecodeLimits,
+}
+
+impl LoadOptions {
+    /// Checks the resize side before any image is read: a side of 0 has no
+    /// pixels, and one past [`SIZES`] would allocate gigabytes per image.
+    /// Sides under 8 are allowed here (models imported at tiny sizes are
+    /// evaluated at their own size); front ends that train ask for [`SIZES`].
+    pub fn check(&self) -> Result<()> {
+        match self.size {
+            Some(s) if s == 0 || s > *SIZES.end() => {
+                Err(Error::param("size", s, format!("between 1 and {} pixels", SIZES.end())))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// One input/target pair with its normalisation.
@@ -104,6 +125,7 @@ impl PairedDataset {
 
     /// Builds a dataset from `(name, input path, target path)` triples.
     pub fn from_files(files: &[(String, PathBuf, PathBuf)], opts: &LoadOptions, source: String) -> Result<Self> {
+        opts.check()?;
         let images: Vec<(String, Image<u8>, Image<u8>)> = files
             .par_iter()
             .map(|(name, pa, pb)| Ok((name.clone(), read_sized(pa, opts)?, read_sized(pb, opts)?)))
@@ -181,6 +203,7 @@ impl PairedDataset {
 /// Reads one image and resizes it when asked (rounded back to 8 bits, as
 /// OpenCV's `resize` on 8-bit images does).
 pub fn read_sized(path: &Path, opts: &LoadOptions) -> Result<Image<u8>> {
+    opts.check()?;
     let img = image::load(path, opts.limits)?;
     Ok(match opts.size {
         Some(s) if s != img.width() || s != img.height() => image::resize_bilinear(&img.view(), s, s).to_u8(),

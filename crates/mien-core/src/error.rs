@@ -35,7 +35,7 @@ pub enum Error {
         limit: u64,
     },
     /// Every pixel has the same value, so min–max normalisation would divide by zero.
-    #[error("{path}: image is constant (every pixel is {value}); min–max normalisation needs contrast: use a real photo or unit normalisation (`Normalize::Unit`)")]
+    #[error("{path}: image is constant (every pixel is {value}); min–max normalisation needs contrast: use an image with some contrast, or unit normalisation (for a model: one trained with it)")]
     ConstantImage {
         /// The file.
         path: PathBuf,
@@ -160,14 +160,40 @@ pub enum Error {
     },
 
     // ---- I/O --------------------------------------------------------------
-    /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    /// Reading or writing a file failed. The message holds the OS error, so it
+    /// is not also reported as the error's `source()` (a chain would print it twice).
+    #[error("{path}: {error}")]
     Io {
         /// The file or folder.
         path: PathBuf,
         /// The OS error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
+    },
+
+    // ---- resource limits --------------------------------------------------
+    /// An input holds more bytes than mien reads from one file (a device such
+    /// as `/dev/zero` or an endless stream ends here too); nothing was decoded.
+    #[error("{path}: more than {} MB; mien reads at most {} MB from one {what}", limit >> 20, limit >> 20)]
+    InputTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// What kind of input (`image`, `model file`, …).
+        what: &'static str,
+        /// The byte limit in force.
+        limit: u64,
+    },
+    /// A computation needs more memory than it can have (`limit` 0: the
+    /// allocation itself failed).
+    #[error("{what} needs about {} MB of memory, {}; {hint}", needed.div_ceil(1 << 20), if *limit == 0 { "more than the system gave".to_string() } else { format!("over the {} MB allowed", limit >> 20) })]
+    OutOfMemory {
+        /// What would be computed.
+        what: String,
+        /// Bytes the estimate says it needs.
+        needed: u64,
+        /// Bytes allowed.
+        limit: u64,
+        /// What to change, in library terms.
+        hint: String,
     },
 }
 
@@ -177,8 +203,8 @@ fn list_lines(paths: &[PathBuf]) -> String {
 
 impl Error {
     /// Wraps an I/O error with its path.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
+        Error::Io { path: path.into(), error }
     }
     /// Checks that a hyperparameter is a finite number > 0.
     pub fn check_positive(name: &'static str, value: f64) -> Result<()> {

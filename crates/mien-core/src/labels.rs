@@ -90,7 +90,7 @@ pub fn jaffe_labels(dir: &Path) -> Result<Vec<Labelled>> {
 /// Reads `subject,expression,path` lines (a header line is allowed; paths are
 /// relative to the CSV's folder). Expressions must be `neutral` or one of [`EXPRESSIONS`].
 pub fn csv_labels(csv: &Path) -> Result<Vec<Labelled>> {
-    let text = std::fs::read_to_string(csv).map_err(|e| Error::io(csv, e))?;
+    let text = crate::input::read_text_capped(csv, crate::input::MAX_INPUT_BYTES, "CSV file")?;
     let base = csv.parent().unwrap_or(Path::new("."));
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {

@@ -10,6 +10,7 @@
 pub mod dataset;
 pub mod error;
 pub mod image;
+pub mod input;
 pub mod labels;
 pub mod metrics;
 pub mod model_file;

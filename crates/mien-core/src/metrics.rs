@@ -3,7 +3,10 @@
 //! SSIM follows Wang et al. (2004): an 11×11 Gaussian window with σ = 1.5,
 //! K1 = 0.01, K2 = 0.03, dynamic range 1, computed over the positions where
 //! the whole window fits (as the authors' reference code), averaged over the
-//! map and then over channels.
+//! map and then over channels. Images smaller than 11×11 (models trained at
+//! `size` 8 or 10, tiny imported models) use the largest odd window that
+//! fits, with σ scaled by the same factor; a 1×1 image leaves only the
+//! luminance term.
 
 use crate::image::Image;
 
@@ -28,41 +31,51 @@ pub fn psnr_from_mse(mse: f64) -> f64 {
     }
 }
 
-fn gaussian_window() -> [f64; 11] {
-    let mut g = [0.0; 11];
-    for (i, v) in g.iter_mut().enumerate() {
-        let x = i as f64 - 5.0;
-        *v = (-x * x / (2.0 * 1.5 * 1.5)).exp();
-    }
+/// The normalised Gaussian taps of an odd window of `taps` samples, σ = 1.5 · taps / 11.
+fn gaussian_window(taps: usize) -> Vec<f64> {
+    let sigma = 1.5 * taps as f64 / 11.0;
+    let half = (taps / 2) as f64;
+    let mut g: Vec<f64> = (0..taps)
+        .map(|i| {
+            let x = i as f64 - half;
+            (-x * x / (2.0 * sigma * sigma)).exp()
+        })
+        .collect();
     let s: f64 = g.iter().sum();
     g.iter_mut().for_each(|v| *v /= s);
     g
 }
 
-/// Separable "valid" filtering with the 11-tap Gaussian.
-fn filter_valid(img: &[f64], w: usize, h: usize, g: &[f64; 11]) -> (Vec<f64>, usize, usize) {
-    let (ow, oh) = (w - 10, h - 10);
+/// Separable "valid" filtering with the Gaussian taps `g` (at most `w` and `h` of them).
+fn filter_valid(img: &[f64], w: usize, h: usize, g: &[f64]) -> (Vec<f64>, usize, usize) {
+    let k = g.len();
+    let (ow, oh) = (w + 1 - k, h + 1 - k);
     let mut tmp = vec![0.0; ow * h];
     for y in 0..h {
         for x in 0..ow {
-            tmp[y * ow + x] = (0..11).map(|k| g[k] * img[y * w + x + k]).sum();
+            tmp[y * ow + x] = g.iter().enumerate().map(|(j, gj)| gj * img[y * w + x + j]).sum();
         }
     }
     let mut out = vec![0.0; ow * oh];
     for y in 0..oh {
         for x in 0..ow {
-            out[y * ow + x] = (0..11).map(|k| g[k] * tmp[(y + k) * ow + x]).sum();
+            out[y * ow + x] = g.iter().enumerate().map(|(j, gj)| gj * tmp[(y + j) * ow + x]).sum();
         }
     }
     (out, ow, oh)
 }
 
-/// Structural similarity of two 8-bit images of equal shape (at least 11×11).
+/// Structural similarity of two 8-bit images of equal shape: 1 for identical
+/// images; defined for every size (see the module docs for images under 11×11).
 pub fn ssim(a: &Image<u8>, b: &Image<u8>) -> f64 {
     assert_eq!(a.data().len(), b.data().len(), "ssim needs images of equal shape");
     let (w, h) = (a.width(), a.height());
-    assert!(w >= 11 && h >= 11, "ssim needs images of at least 11×11");
-    let g = gaussian_window();
+    if w == 0 || h == 0 {
+        return 1.0;
+    }
+    // The largest odd window up to 11 that fits the image.
+    let side = w.min(h).min(11);
+    let g = gaussian_window(if side % 2 == 0 { side - 1 } else { side });
     let (c1, c2) = (0.01f64.powi(2), 0.03f64.powi(2));
     let mut total = 0.0;
     for c in 0..a.channels() {
@@ -121,5 +134,26 @@ mod tests {
         let s = ssim(&a, &b);
         assert!(s < 0.99 && s > -1.0, "{s}");
         assert!((s - ssim(&b, &a)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ssim_is_defined_for_images_under_11_pixels() {
+        for side in [1, 2, 7, 8, 10] {
+            let a = ramp(side, side, |x, y| (x * 20 + y * 3) as u8);
+            let b = ramp(side, side, |x, y| (x * 20 + y * 3 + 40) as u8);
+            assert!((ssim(&a, &a) - 1.0).abs() < 1e-12, "side {side}");
+            let s = ssim(&a, &b);
+            assert!(s.is_finite() && s < 1.0 && s > -1.0, "side {side}: {s}");
+        }
+        // Wide but short: the window follows the shorter side.
+        let a = ramp(40, 3, |x, y| (x * 5 + y) as u8);
+        assert!((ssim(&a, &a) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn eleven_tap_window_is_unchanged() {
+        let g = gaussian_window(11);
+        let reference: f64 = (-25.0f64 / 4.5).exp() / (-5..=5).map(|x: i32| (-(x * x) as f64 / 4.5).exp()).sum::<f64>();
+        assert!((g[0] - reference).abs() < 1e-15);
     }
 }

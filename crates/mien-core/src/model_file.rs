@@ -197,6 +197,13 @@ impl AnyModel {
             "ridge" => AnyModel::Ridge(Ridge::from_tensors(t, hyper, layout)?),
             "pcr" => AnyModel::Pcr(Pcr::from_tensors(t, hyper, layout)?),
             "kernel-ridge" => AnyModel::KernelRidge(KernelRidge::from_tensors(t, hyper, layout)?),
+            au @ ("deform" | "defgan") => {
+                return Err(Error::WrongKind {
+                    path: path.into(),
+                    expected: "a per-pixel model (masked, pixel, omp, …)".into(),
+                    found: au.into(),
+                })
+            }
             other => {
                 return Err(Error::NotAModel {
                     path: path.into(),
@@ -268,7 +275,7 @@ impl ModelFile {
 
     /// Reads a model file.
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::input::read_capped(path, crate::input::MAX_MODEL_BYTES, "model file")?;
         Self::from_bytes(&bytes, path)
     }
 
@@ -392,7 +399,9 @@ fn read_header_metadata(bytes: &[u8], path: &Path) -> Result<HashMap<String, Str
 mod tests {
     use super::*;
     use crate::models::testutil::dataset;
-    use crate::models::{KernelRidgeParams, LassoParams, LsrfParams, OmpParams, PcrParams, RidgeParams};
+    use crate::models::{
+        KernelRidgeParams, LassoParams, LsrfParams, MaskedParams, OmpParams, PcrParams, PixelKernelParams, RidgeParams,
+    };
 
     fn round_trip(model: AnyModel) {
         let kind = model.kind();
@@ -463,6 +472,45 @@ mod tests {
             checked += 1;
         }
         assert!(checked >= 12, "only {checked} built-in models found in {}", dir.display());
+    }
+
+    /// Every F32 tensor of every kind, with one NaN or infinity poked in, is refused on load.
+    #[test]
+    fn non_finite_weights_are_refused_for_every_kind() {
+        let d = 20;
+        let data = dataset(5, 4, 1, 12, 41, |x| (0..d).map(|i| 0.5 * x[i] + 0.5 * x[(i + 3) % d]).collect());
+        let models = vec![
+            AnyModel::Masked(MaskedParams::default().fit(&data).unwrap()),
+            AnyModel::PixelKernel(PixelKernelParams::default().fit(&data).unwrap()),
+            AnyModel::Omp(OmpParams::default().nonzeros(3).fit(&data).unwrap()),
+            AnyModel::Ridge(RidgeParams::default().fit(&data).unwrap()),
+            AnyModel::Pcr(PcrParams::default().components(4).fit(&data).unwrap()),
+            AnyModel::KernelRidge(KernelRidgeParams::default().fit(&data).unwrap()),
+            AnyModel::Lasso(LassoParams::default().fit(&data).unwrap()),
+        ];
+        for model in models {
+            let file = ModelFile::new(model, Normalize::Unit, OutputMode::Clip, TrainingInfo::default());
+            let bytes = file.to_bytes().unwrap();
+            let start = bytes.len() - split(&bytes).1.len();
+            let (header, _) = split(&bytes);
+            let mut poked = 0;
+            for (name, t) in header.as_object().unwrap() {
+                let at = start + t["data_offsets"][0].as_u64().unwrap_or(0) as usize;
+                let poke: [Vec<u8>; 2] = match t["dtype"].as_str() {
+                    Some("F32") => [f32::NAN.to_le_bytes().to_vec(), f32::INFINITY.to_le_bytes().to_vec()],
+                    Some("F64") => [f64::NAN.to_le_bytes().to_vec(), f64::NEG_INFINITY.to_le_bytes().to_vec()],
+                    _ => continue,
+                };
+                for bad in poke {
+                    let mut b = bytes.clone();
+                    b[at..at + bad.len()].copy_from_slice(&bad);
+                    let err = ModelFile::from_bytes(&b, Path::new("x")).unwrap_err();
+                    assert!(err.to_string().contains("non-finite"), "{} {name}: {err}", file.meta.kind);
+                    poked += 1;
+                }
+            }
+            assert!(poked > 0, "{}: no float tensor", file.meta.kind);
+        }
     }
 
     #[test]

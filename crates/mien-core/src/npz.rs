@@ -65,9 +65,12 @@ impl Csr {
 /// Upper bound on one array's uncompressed size (2 GiB), checked before reading.
 const MAX_ENTRY_BYTES: u64 = 2 << 30;
 
+/// Room for a `.npy` header (numpy pads it to 64 bytes; version 2 allows more).
+const NPY_HEADER_BYTES: u64 = 1 << 16;
+
 /// Reads a `scipy.sparse.save_npz` CSR file.
 pub fn read_csr(path: &Path) -> Result<Csr> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::input::read_capped(path, crate::input::MAX_MODEL_BYTES, ".npz file")?;
     csr_from_bytes(&bytes, path)
 }
 
@@ -75,29 +78,44 @@ pub fn read_csr(path: &Path) -> Result<Csr> {
 pub fn csr_from_bytes(bytes: &[u8], path: &Path) -> Result<Csr> {
     let bad = |reason: String| Error::Npz { path: path.into(), reason };
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| bad(format!("not a zip archive ({e})")))?;
-    let mut array = |name: &str| -> Result<Npy> {
+    // Each array is inflated no further than the size its neighbours imply
+    // (`shape` fixes `indptr`'s length, `indptr`'s last entry the nonzeros),
+    // checked against the zip's declared size first: a small archive that
+    // inflates to gigabytes stops at the first byte past what it should hold.
+    let mut array = |name: &str, max_bytes: u64| -> Result<Npy> {
+        let max_bytes = max_bytes.min(MAX_ENTRY_BYTES);
         let mut f = zip.by_name(&format!("{name}.npy")).map_err(|_| bad(format!("the array `{name}` is missing")))?;
-        if f.size() > MAX_ENTRY_BYTES {
-            return Err(bad(format!("`{name}` is {} bytes, over the 2 GiB limit", f.size())));
+        let too_big = |n: u64| bad(format!("`{name}` holds {n} bytes or more, but at most {max_bytes} fit its shape"));
+        if f.size() > max_bytes {
+            return Err(too_big(f.size()));
         }
         let mut buf = Vec::new(); // not sized from the (untrusted) header
-        f.by_ref().take(MAX_ENTRY_BYTES).read_to_end(&mut buf).map_err(|e| bad(format!("`{name}`: {e}")))?;
+        f.by_ref().take(max_bytes + 1).read_to_end(&mut buf).map_err(|e| bad(format!("`{name}`: {e}")))?;
+        if buf.len() as u64 > max_bytes {
+            return Err(too_big(buf.len() as u64));
+        }
         Npy::parse(&buf).map_err(|e| bad(format!("`{name}.npy`: {e}")))
     };
-    let format = array("format")?;
+    let format = array("format", NPY_HEADER_BYTES + 16)?;
     if format.bytes_value() != Some(b"csr".as_slice()) {
         return Err(bad("format is not `csr` (only CSR matrices are supported)".into()));
     }
-    let shape = array("shape")?.integers().map_err(bad)?;
+    let shape = array("shape", NPY_HEADER_BYTES + 2 * 8)?.integers().map_err(bad)?;
     let [rows, cols] = shape[..] else {
         return Err(bad(format!("shape has {} entries, expected 2", shape.len())));
     };
+    let elements = |n: u64| NPY_HEADER_BYTES.saturating_add(n.saturating_mul(8));
+    let indptr = array("indptr", elements((rows as u64).saturating_add(1)))?.integers().map_err(bad)?;
+    let nonzeros = indptr.last().copied().unwrap_or(0) as u64;
+    if nonzeros > (rows as u64).saturating_mul(cols as u64) {
+        return Err(bad(format!("indptr announces {nonzeros} nonzeros in a {rows}×{cols} matrix")));
+    }
     let csr = Csr {
         rows,
         cols,
-        indptr: array("indptr")?.integers().map_err(bad)?,
-        indices: array("indices")?.integers().map_err(bad)?,
-        data: array("data")?.floats().map_err(bad)?,
+        indptr,
+        indices: array("indices", elements(nonzeros))?.integers().map_err(bad)?,
+        data: array("data", elements(nonzeros))?.floats().map_err(bad)?,
     };
     csr.validate().map_err(bad)?;
     Ok(csr)
@@ -327,6 +345,33 @@ mod tests {
         }
         let bad = Csr { indices: vec![5], ..csr };
         assert!(write_csr(Path::new("/nonexistent/x.npz"), &bad).is_err());
+    }
+
+    #[test]
+    fn a_zip_bomb_is_refused_from_its_declared_size() {
+        // A 2×2 matrix whose `data` inflates to 64 MB of zeros (a few kB compressed).
+        let small = Csr { rows: 2, cols: 2, indptr: vec![0, 1, 2], indices: vec![0, 1], data: vec![1.0, 2.0] };
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let ok = csr_from_bytes(&csr_to_bytes(&small).unwrap(), Path::new("ok.npz")).unwrap();
+        assert_eq!(ok, small);
+        let mut inner = zip::ZipArchive::new(Cursor::new(csr_to_bytes(&small).unwrap())).unwrap();
+        for i in 0..inner.len() {
+            let mut f = inner.by_index(i).unwrap();
+            let name = f.name().to_string();
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes).unwrap();
+            if name == "data.npy" {
+                let n = 8 << 20;
+                bytes = npy("<f8", &format!("({n},)"), &vec![0u8; 8 * n]);
+            }
+            zip.start_file(name, opts).unwrap();
+            zip.write_all(&bytes).unwrap();
+        }
+        let bomb = zip.finish().unwrap().into_inner();
+        assert!(bomb.len() < 1 << 20, "{} bytes", bomb.len());
+        let err = csr_from_bytes(&bomb, Path::new("bomb.npz")).unwrap_err();
+        assert!(err.to_string().contains("`data` holds"), "{err}");
     }
 
     #[test]

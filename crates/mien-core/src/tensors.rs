@@ -122,7 +122,12 @@ impl<'a> TensorReader<'a> {
                 shape
             )));
         }
-        Ok(t.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+        let values: Vec<f32> = t.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        // No model stores NaN or infinity: one would turn every edit black (or NaN) without an error.
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(self.corrupt(format!("tensor `{name}` holds a non-finite value ({}) at index {i}", values[i])));
+        }
+        Ok(values)
     }
 
     /// A one-dimensional `u32` tensor, of length `len` when given.
@@ -148,7 +153,12 @@ impl<'a> TensorReader<'a> {
                 t.shape()
             )));
         }
-        Ok(t.data().chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes"))).collect())
+        let values: Vec<f64> =
+            t.data().chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes"))).collect();
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            return Err(self.corrupt(format!("tensor `{name}` holds a non-finite value ({}) at index {i}", values[i])));
+        }
+        Ok(values)
     }
 
     /// The sample count n of a `[sets, n, d]` tensor.

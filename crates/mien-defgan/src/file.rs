@@ -160,7 +160,7 @@ impl DefganFile {
 
     /// Reads a defgan model file onto `device`.
     pub fn load(path: &Path, device: &Device) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| CoreError::io(path, e))?;
+        let bytes = mien_core::input::read_capped(path, mien_core::input::MAX_MODEL_BYTES, "model file")?;
         Self::from_bytes(&bytes, path, device)
     }
 

@@ -45,10 +45,10 @@ pub enum Error {
     },
 
     /// Landmarks (or points derived from them) cannot define an alignment.
-    #[error("cannot align: {0}; pass the 68 landmarks of one face from Landmarker::landmarks")]
+    #[error("cannot align: {0}; alignment needs the 68 landmarks of one face")]
     BadLandmarks(String),
     /// Landmarks cannot be measured (the eye centres coincide, a point is not finite).
-    #[error("cannot measure the expression: {0}; pass the 68 landmarks of one face from Landmarker::landmarks")]
+    #[error("cannot measure the expression: {0}; measuring needs the 68 landmarks of one face")]
     UnmeasurableLandmarks(String),
     /// A crop handed to `paste_back` does not match the photo or the other crop.
     #[error("the {what} is {}×{}×{} (width×height×channels) but {}×{}×{} was expected; paste the crop align_face made, with the photo's channel count", actual.0, actual.1, actual.2, expected.0, expected.1, expected.2)]
@@ -72,7 +72,7 @@ pub enum Error {
 
     // ---- bad parameters -------------------------------------------------
     /// An alignment template is invalid (wrong point count, size out of range).
-    #[error("invalid alignment template: {0}; use Template::canonical or the template stored with the model")]
+    #[error("invalid alignment template: {0}; align the photos again to rewrite it, or remove it to use the canonical template")]
     BadTemplate(String),
 
     /// An option is out of range.

@@ -13,9 +13,9 @@ pub fn template(dir: &Path) -> Result<Option<serde_json::Value>> {
     if !p.is_file() {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(&p).map_err(|source| Error::Read { path: p.clone(), source })?;
+    let text = mien_core::input::read_text_capped(&p, mien_core::input::MAX_INPUT_BYTES, "template")?;
     let json: serde_json::Value =
-        serde_json::from_str(&text).map_err(|source| Error::Json { path: p.clone(), source })?;
+        serde_json::from_str(&text).map_err(|error| Error::Json { path: p.clone(), error })?;
     mien_face::align::Template::from_json(&json).map_err(|e| Error::from(e).context(p.display().to_string()))?;
     Ok(Some(json))
 }
@@ -36,7 +36,7 @@ pub fn pairs_csv(dir: &Path) -> Result<BTreeMap<String, (String, String)>> {
     if !path.is_file() {
         return Ok(BTreeMap::new());
     }
-    let text = std::fs::read_to_string(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+    let text = mien_core::input::read_text_capped(&path, mien_core::input::MAX_INPUT_BYTES, "CSV file")?;
     let mut out = BTreeMap::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         let f: Vec<&str> = line.split(',').collect();

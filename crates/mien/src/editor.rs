@@ -152,6 +152,12 @@ impl Editor {
                 Some(AuVector::from_expression(expression)?)
             }
         } else {
+            // A per-expression model makes the expression it was trained for, whatever is asked.
+            if let Some(trained) = model.meta().training.expression.as_deref() {
+                if !trained.eq_ignore_ascii_case(expression) {
+                    return Err(Error::ExpressionMismatch { trained: trained.into(), asked: expression.into() });
+                }
+            }
             None
         };
         let meta = model.meta();

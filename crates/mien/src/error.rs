@@ -48,6 +48,14 @@ pub enum Error {
         /// The accepted names.
         known: String,
     },
+    /// A per-expression model asked for another expression than it was trained for.
+    #[error("the model was trained for `{trained}`, not `{asked}`; ask for {trained}, or use a model trained for {asked} (or an Action-Unit model such as the built-in `deform`)")]
+    ExpressionMismatch {
+        /// The expression recorded in the model file.
+        trained: String,
+        /// The expression asked for.
+        asked: String,
+    },
     /// An intensity outside 0..=1.5.
     #[error("intensity {0}: must be between 0 (unchanged) and 1.5 (1 is the full expression, above exaggerates)")]
     Intensity(f32),
@@ -68,21 +76,22 @@ pub enum Error {
     /// A model kind that cannot be trained this way; the message says how.
     #[error("{0}")]
     Unsupported(String),
-    /// A file that could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    /// A file that could not be read. The message holds the cause, so it is
+    /// not also the error's `source()` (a chain would print it twice).
+    #[error("cannot read {}: {error}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A JSON file (an alignment template) that does not parse.
-    #[error("{}: not valid JSON: {source}", path.display())]
+    #[error("{}: not valid JSON: {error}", path.display())]
     Json {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
 
     // --- the building blocks --------------------------------------------------
@@ -99,27 +108,28 @@ pub enum Error {
     #[cfg(feature = "defgan")]
     #[error(transparent)]
     Defgan(#[from] mien_defgan::Error),
-    /// An error with the file or item it concerns.
-    #[error("{context}: {source}")]
+    /// An error with the file or item it concerns. The message holds the
+    /// inner error's, so it is not also the `source()`.
+    #[error("{context}: {inner}")]
     Context {
         /// What was being done.
         context: String,
         /// Why it failed.
-        source: Box<Error>,
+        inner: Box<Error>,
     },
 }
 
 impl Error {
     /// Wraps the error with what was being done (a file, a fold, a model).
     pub fn context(self, context: impl Into<String>) -> Self {
-        Error::Context { context: context.into(), source: Box::new(self) }
+        Error::Context { context: context.into(), inner: Box::new(self) }
     }
 
     /// Whether this is (or wraps) [`Error::NoFace`].
     pub fn is_no_face(&self) -> bool {
         match self {
             Error::NoFace => true,
-            Error::Context { source, .. } => source.is_no_face(),
+            Error::Context { inner, .. } => inner.is_no_face(),
             _ => false,
         }
     }

@@ -43,6 +43,7 @@ pub mod error;
 pub mod faces;
 mod fullres;
 pub mod measure;
+pub mod memory;
 pub mod protocol;
 pub mod registry;
 pub mod samples;

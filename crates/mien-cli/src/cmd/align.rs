@@ -22,6 +22,8 @@ use mien::faces::detect_options;
 use mien::FaceFinder;
 use rayon::prelude::*;
 
+use crate::common::NoFace;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Folder of JAFFE photos (names SUBJ.EXn.idx.ext).
@@ -141,6 +143,14 @@ pub fn run(a: Args) -> Result<ExitCode> {
         s.expressions.iter().map(|e| (e.clone(), labels::make_pairs(&s.labels, e, s.pairs))).collect();
     let needed: BTreeSet<PathBuf> =
         per_expr.iter().flat_map(|(_, ps)| ps.iter().flat_map(|p| [p.neutral.clone(), p.target.clone()])).collect();
+    // A listed photo that does not exist is a mistake in the list, not a photo without a face.
+    let missing: Vec<String> = needed.iter().filter(|p| !p.is_file()).map(|p| format!("  {}", p.display())).collect();
+    anyhow::ensure!(
+        missing.is_empty(),
+        "{} listed photo(s) not found (paths in a CSV are relative to its folder):\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
     let finder = FaceFinder::new()?;
     let crops: Vec<(PathBuf, Result<Image<u8>, String>)> = needed
         .par_iter()
@@ -166,13 +176,20 @@ pub fn run(a: Args) -> Result<ExitCode> {
             Err(why) => skipped.push((p, why)),
         }
     }
+    if ok.is_empty() && !skipped.is_empty() {
+        for (p, why) in &skipped {
+            eprintln!("skipped {}: {why}", p.display());
+        }
+        return Err(NoFace(format!("none of the {} photos could be aligned; nothing written", skipped.len())).into());
+    }
     let parent = s.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let tmp = parent.join(format!(
-        ".{}.partial-{}",
-        s.output.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
-    ));
+    // Created exclusively under a random name; removed on every early return.
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{}.partial-", s.output.file_name().unwrap_or_default().to_string_lossy()))
+        .tempdir_in(parent)
+        .with_context(|| format!("cannot create a folder in {}", parent.display()))?;
+    let tmp = staging.path().to_path_buf();
     let written = (|| -> Result<Vec<(String, usize, usize)>> {
         let mut counts = Vec::new();
         for (expr, pairs) in &per_expr {
@@ -181,17 +198,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
         }
         Ok(counts)
     })();
-    let counts = match written {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(e);
-        }
-    };
+    let counts = written?;
     if s.output.exists() {
         std::fs::remove_dir(&s.output).with_context(|| format!("cannot replace {}", s.output.display()))?;
     }
     std::fs::rename(&tmp, &s.output).with_context(|| format!("cannot move results to {}", s.output.display()))?;
+    // Renamed away: nothing left for the guard to remove.
+    let _ = staging.keep();
     for (expr, train, test) in &counts {
         eprintln!("{expr:>9}: {train} train pairs, {test} test pairs");
     }
@@ -199,7 +212,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         eprintln!("skipped {}: {why}", p.display());
     }
     eprintln!(
-        "aligned {} photos to {}×{} in {:.2} s; {} skipped (no face); test subjects: {} → {}",
+        "aligned {} photos to {}×{} in {:.2} s; {} skipped (listed above); test subjects: {} → {}",
         ok.len(),
         s.template.size,
         s.template.size,

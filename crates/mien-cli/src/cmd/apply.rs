@@ -8,11 +8,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use mien::compose::{fit_to, side_by_side};
 use mien::core::image::{self, DecodeLimits, Image};
-use mien::core::model_file::ModelFile;
 use mien::core::pipeline::{self, ApplyOptions};
 use rayon::prelude::*;
 
-use crate::common::check_writable_dir;
+use crate::common::{check_writable_dir, Outputs};
 use crate::values::OutputModeArg;
 
 #[derive(Debug, clap::Args)]
@@ -42,7 +41,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
-    let model = ModelFile::load(&a.model).context("-m")?;
+    let model = crate::common::local_model(&a.model, "apply")?;
     let mut stems = std::collections::HashSet::new();
     for p in &a.inputs {
         let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -74,9 +73,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
             }
             e => e.into(),
         })?;
+    Outputs::check_destinations(outputs.iter().map(|(p, _)| p.as_path()))?;
+    let mut staged = Outputs::default();
     for (path, img) in &outputs {
-        image::save_png(img, path)?;
+        staged.stage(path, &image::encode_png(img)?)?;
     }
+    staged.commit()?;
     eprintln!("wrote {} image(s) to {}", outputs.len(), a.output.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -35,13 +35,24 @@ pub fn run(a: Args) -> Result<ExitCode> {
     check_writable_dir(&dir).context("-o")?;
     let model = a.model.as_deref().unwrap_or(mien::registry::builtin::DEFAULT);
     let models = ModelCache::new();
-    let editors: Vec<(&str, Editor)> = EXPRESSIONS
+    // A per-expression model file shows the one expression it was trained for,
+    // not six identical tiles.
+    let per_expression_file = std::path::Path::new(model).is_file()
+        && !mien::Model::load(std::path::Path::new(model)).with_context(|| format!("-m {model}"))?.takes_au();
+    let expressions: Vec<String> = match crate::common::trained_expression(model) {
+        Some(e) => vec![e],
+        // A model file that records no expression still makes only one.
+        None if per_expression_file => vec!["happy".into()],
+        None => EXPRESSIONS.iter().map(|(e, _)| e.to_string()).collect(),
+    };
+    let editors: Vec<(&str, Editor)> = expressions
         .iter()
-        .map(|(e, _)| {
+        .map(|e| {
             let m = models.get(model, e).with_context(|| format!("-m {model}"))?;
-            Ok((*e, Editor::new(m, e)?))
+            Ok((e.as_str(), Editor::new(m, e).with_context(|| format!("-m {model}"))?))
         })
         .collect::<Result<_>>()?;
+    let full_size = if expressions.iter().any(|e| e == "happy") { "happy" } else { expressions[0].as_str() };
     let finder = FaceFinder::new()?;
     for sample in SAMPLES {
         let (name, detect) = (sample.name, sample.has_faces);
@@ -62,8 +73,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
             } else {
                 editor.edit_crop_photo(&finder, &photo, &mut t)?.image
             };
-            if *expr == "happy" {
-                image::save_png(&out, &dir.join(format!("{name}-happy.png")))?;
+            if *expr == full_size {
+                image::save_png(&out, &dir.join(format!("{name}-{expr}.png")))?;
             }
             tiles.push(tile(&out));
         }
@@ -73,10 +84,11 @@ pub fn run(a: Args) -> Result<ExitCode> {
         let what =
             if detect { format!("{faces} face(s)") } else { "whole image as the face crop (--no-detect)".into() };
         eprintln!(
-            "{name}: {what}, 6 expressions in {:.0} ms → {} (original, {})",
+            "{name}: {what}, {} expression(s) in {:.0} ms → {} (original, {})",
+            expressions.len(),
             t0.elapsed().as_secs_f64() * 1000.0,
             grid.display(),
-            EXPRESSIONS.iter().map(|(e, _)| *e).collect::<Vec<_>>().join(", ")
+            expressions.join(", ")
         );
     }
     eprintln!(

@@ -13,7 +13,7 @@ use mien::deform::AuVector;
 use mien::face::align::{landmarks_to_crop, Template};
 use mien::{Colour, Edited, Editor, FaceChoice, FaceFinder, Found, Motion, Source, Timings};
 
-use crate::common::{check_writable_dir, hint};
+use crate::common::{check_writable_dir, hint, Outputs};
 use crate::values;
 
 #[derive(Debug, clap::Args)]
@@ -21,9 +21,9 @@ pub struct Args {
     /// Photos to edit.
     #[arg(required = true)]
     pub photos: Vec<PathBuf>,
-    /// Target expression: happy, surprise, sad, angry, disgust, fear.
-    #[arg(short = 'e', long, default_value = "happy")]
-    pub expression: String,
+    /// Target expression: happy, surprise, sad, angry, disgust, fear [default: happy, or the one a model file was trained for].
+    #[arg(short = 'e', long)]
+    pub expression: Option<String>,
     /// How far to go: 0 returns the photo, 1 the model's full output, up to 1.5 to exaggerate (for -m deform: scales the AU vector).
     #[arg(long, default_value_t = 1.0)]
     pub intensity: f32,
@@ -98,7 +98,7 @@ struct Edit {
 impl Edit {
     fn from_args(a: Args) -> Result<Self> {
         crate::common::check_min_face(a.min_face)?;
-        let mut editor = crate::common::editor(&a.model, &a.expression)?
+        let mut editor = crate::common::editor(&a.model, a.expression.as_deref())?
             .intensity(a.intensity)
             .map_err(|_| {
                 anyhow::anyhow!(
@@ -136,11 +136,15 @@ impl Edit {
             crate::common::check_writable_file(&a.output, "-o")?;
             vec![a.output.clone()]
         } else {
-            check_writable_dir(&a.output).context("-o")?;
-            a.photos
+            let targets: Vec<PathBuf> = a
+                .photos
                 .iter()
                 .map(|p| a.output.join(format!("{}.png", p.file_stem().unwrap_or_default().to_string_lossy())))
-                .collect()
+                .collect();
+            // Every destination is checked before any work (or folder), so a run never stops half-written.
+            Outputs::check_destinations(targets.iter().map(PathBuf::as_path)).context("-o")?;
+            check_writable_dir(&a.output).context("-o")?;
+            targets
         };
         if let Some(d) = &a.debug_dir {
             check_writable_dir(d).context("--debug-dir")?;
@@ -206,12 +210,20 @@ pub fn run(a: Args) -> Result<ExitCode> {
         results.push((img, edited));
     }
     let start = Instant::now();
+    let mut files: Vec<(PathBuf, Image<u8>)> = Vec::new();
     for ((img, edited), target) in results.iter().zip(&s.targets) {
-        image::save_png(&edited.image, target)?;
         if let Some(d) = &s.debug_dir {
-            write_debug(d, target, img, edited, s.editor.template())?;
+            files.extend(debug_images(d, target, img, edited, s.editor.template()));
         }
+        files.push((target.clone(), edited.image.clone()));
     }
+    Outputs::check_destinations(files.iter().map(|(p, _)| p.as_path()))?;
+    // All or nothing: a failing --debug-dir (or disk) leaves no edit behind either.
+    let mut out = Outputs::default();
+    for (path, img) in &files {
+        out.stage(path, &image::encode_png(img)?)?;
+    }
+    out.commit()?;
     t.encode += start.elapsed();
     let faces: usize = results.iter().map(|(_, e)| e.faces.len().max(1)).sum();
     eprintln!(
@@ -236,8 +248,15 @@ fn report_skipped(path: &Path, skipped: usize) {
     }
 }
 
-/// Boxes and landmarks drawn on the photo, and each face's aligned crop and edit.
-fn write_debug(dir: &Path, target: &Path, img: &Image<u8>, e: &Edited, template: &Template) -> Result<()> {
+/// Boxes and landmarks drawn on the photo, and each face's aligned crop and
+/// edit, with the files they go to in `dir`.
+fn debug_images(
+    dir: &Path,
+    target: &Path,
+    img: &Image<u8>,
+    e: &Edited,
+    template: &Template,
+) -> Vec<(PathBuf, Image<u8>)> {
     let stem = target.file_stem().unwrap_or_default().to_string_lossy().into_owned();
     let mut marked = img.to_rgb();
     for f in &e.faces {
@@ -247,7 +266,7 @@ fn write_debug(dir: &Path, target: &Path, img: &Image<u8>, e: &Edited, template:
             draw_rect(&mut marked, x - 1.0, y - 1.0, 2.0, 2.0, [0, 255, 0]);
         }
     }
-    image::save_png(&marked, &dir.join(format!("{stem}-faces.png")))?;
+    let mut out = vec![(dir.join(format!("{stem}-faces.png")), marked)];
     for (i, ((crop, edited), f)) in e.crops.iter().zip(&e.faces).enumerate() {
         let mut c = crop.to_rgb();
         if let Ok(tf) = template.fit(&f.landmarks) {
@@ -255,13 +274,13 @@ fn write_debug(dir: &Path, target: &Path, img: &Image<u8>, e: &Edited, template:
                 draw_rect(&mut c, x - 0.5, y - 0.5, 1.0, 1.0, [0, 255, 0]);
             }
         }
-        image::save_png(&c, &dir.join(format!("{stem}-face{}-aligned.png", i + 1)))?;
-        image::save_png(edited, &dir.join(format!("{stem}-face{}-edited.png", i + 1)))?;
+        out.push((dir.join(format!("{stem}-face{}-aligned.png", i + 1)), c));
+        out.push((dir.join(format!("{stem}-face{}-edited.png", i + 1)), edited.clone()));
         if let Some(d) = e.deformed.get(i) {
-            image::save_png(d, &dir.join(format!("{stem}-face{}-deformed.png", i + 1)))?;
+            out.push((dir.join(format!("{stem}-face{}-deformed.png", i + 1)), d.clone()));
         }
     }
-    Ok(())
+    out
 }
 
 fn draw_rect(img: &mut Image<u8>, x: f32, y: f32, w: f32, h: f32, rgb: [u8; 3]) {

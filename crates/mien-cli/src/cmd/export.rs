@@ -4,8 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
-use mien::core::model_file::ModelFile;
+use anyhow::Result;
 use mien::core::npz;
 
 use crate::common::check_writable_file;
@@ -21,7 +20,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
-    let file = ModelFile::load(&a.model).context("-m")?;
+    let file = crate::common::local_model(&a.model, "export")?;
     check_writable_file(&a.npz, "--npz")?;
     let csr = npz::csr_from_model(&file.model)?;
     npz::write_csr(&a.npz, &csr)?;

@@ -3,8 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use mien::core::model_file::ModelFile;
+
+use crate::common::outln;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -13,32 +15,34 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
-    let bytes = std::fs::read(&a.model).with_context(|| format!("cannot read {}", a.model.display()))?;
+    let bytes = mien::core::input::read_capped(&a.model, mien::core::input::MAX_MODEL_BYTES, "model file")?;
     let meta = ModelFile::read_meta(&bytes, &a.model)?;
     // Parse fully too, so a damaged file is reported here rather than at use.
     let parameters = mien::Model::from_bytes(&bytes, &a.model)?.parameter_count();
-    println!("file:          {}", a.model.display());
-    println!("kind:          {}", meta.kind);
-    println!("format:        mien-model v{} (written by {})", meta.format_version, meta.written_by);
-    println!("size:          {}×{}", meta.width, meta.height);
-    println!("channels:      {} ({} weight set(s))", meta.channel_mode, meta.weight_sets);
-    println!("normalize:     {}", meta.normalize);
-    println!("output mode:   {}", meta.output_mode);
-    println!("parameters:    {parameters}");
-    println!("file size:     {} bytes", bytes.len());
-    println!(
+    outln!("file:          {}", a.model.display())?;
+    outln!("kind:          {}", meta.kind)?;
+    outln!("format:        mien-model v{} (written by {})", meta.format_version, meta.written_by)?;
+    outln!("size:          {}×{}", meta.width, meta.height)?;
+    outln!("channels:      {} ({} weight set(s))", meta.channel_mode, meta.weight_sets)?;
+    outln!("normalize:     {}", meta.normalize)?;
+    outln!("output mode:   {}", meta.output_mode)?;
+    outln!("parameters:    {parameters}")?;
+    outln!("file size:     {} bytes", bytes.len())?;
+    outln!(
         "training:      {} pairs from `{}` in {:.3} s",
-        meta.training.pairs, meta.training.source, meta.training.seconds
-    );
+        meta.training.pairs,
+        meta.training.source,
+        meta.training.seconds
+    )?;
     if let Some(e) = &meta.training.expression {
-        println!("expression:    {e}");
+        outln!("expression:    {e}")?;
     }
     if let Some(l) = &meta.training.licence {
-        println!("data licence:  {l}");
+        outln!("data licence:  {l}")?;
     }
-    println!("hyperparameters: {}", meta.hyperparameters);
+    outln!("hyperparameters: {}", meta.hyperparameters)?;
     if let Some(a) = &meta.alignment {
-        println!("alignment:     {a}");
+        outln!("alignment:     {a}")?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -11,7 +11,7 @@ use mien::face::{ExpressionNet, EXPRESSION_CLASSES};
 use mien::faces::detect_options;
 use mien::FaceFinder;
 
-use crate::common::NoFace;
+use crate::common::{csv_field, outln, NoFace};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,7 +26,7 @@ pub struct Args {
 pub fn run(a: Args) -> Result<ExitCode> {
     let net = ExpressionNet::new()?;
     let finder = if a.no_detect { None } else { Some(FaceFinder::new()?) };
-    println!("image,{}", EXPRESSION_CLASSES.join(","));
+    outln!("image,{}", EXPRESSION_CLASSES.join(","))?;
     for path in &a.images {
         let img = image::load(path, DecodeLimits::default())?;
         let probs = match &finder {
@@ -41,7 +41,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             },
         };
         let cells: Vec<String> = probs.iter().map(|p| format!("{p:.4}")).collect();
-        println!("{},{}", path.display(), cells.join(","));
+        outln!("{},{}", csv_field(&path.display().to_string()), cells.join(","))?;
     }
     Ok(ExitCode::SUCCESS)
 }

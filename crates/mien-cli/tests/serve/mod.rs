@@ -7,6 +7,7 @@
 mod browser;
 mod client;
 mod load;
+mod soak;
 
 use std::io::Write;
 use std::net::TcpStream;
@@ -216,4 +217,95 @@ fn non_loopback_address_needs_allow_remote() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn out_of_range_limits_are_refused_at_start_up() {
+    for (args, needle) in [
+        (&["--concurrency", "3000000000000000000"][..], "--concurrency 3000000000000000000: must be between 1 and"),
+        (&["--concurrency", "0"][..], "--concurrency 0"),
+        (&["--queue", "18446744073709551614"][..], "--queue 18446744073709551614: must be at most"),
+        (&["--timeout-s", "18446744073709551615"][..], "--timeout-s"),
+        (&["--header-timeout-s", "0"][..], "--header-timeout-s 0"),
+        (&["--max-body-mb", "99999999999"][..], "--max-body-mb"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mien"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle) && !err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+/// Whether the server closes `s` (EOF or reset) within `limit`, writing `trickle` every 200 ms meanwhile.
+fn closed_within(s: &mut TcpStream, limit: Duration, trickle: Option<&[u8]>) -> bool {
+    use std::io::Read;
+    let start = std::time::Instant::now();
+    s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    let mut buf = [0u8; 256];
+    while start.elapsed() < limit {
+        if let Some(t) = trickle {
+            if s.write_all(t).is_err() {
+                return true;
+            }
+        }
+        match s.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => return true,
+        }
+    }
+    false
+}
+
+#[test]
+fn idle_and_trickling_connections_are_closed() {
+    // The bound is generous (the server closes after 1 s): no timing is measured, only that it happens.
+    let server = Server::start(&["--header-timeout-s", "1"]);
+    let limit = Duration::from_secs(20);
+    let mut idle = TcpStream::connect(server.addr).unwrap();
+    assert!(closed_within(&mut idle, limit, None), "an idle connection stayed open");
+    let mut slow = TcpStream::connect(server.addr).unwrap();
+    slow.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n").unwrap();
+    assert!(closed_within(&mut slow, limit, Some(b"X-Slow: 1\r\n")), "trickled headers kept the connection open");
+    // After a complete request, a kept-alive connection that sends nothing more is closed too.
+    let mut kept = TcpStream::connect(server.addr).unwrap();
+    kept.write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    assert!(closed_within(&mut kept, limit, None), "an idle keep-alive connection stayed open");
+    assert!(server.healthy());
+}
+
+#[test]
+fn truncated_jpegs_are_415_and_au_model_files_offer_every_expression() {
+    let dir = tempfile::tempdir().unwrap();
+    let deform = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../mien/models/deform-all.safetensors");
+    std::fs::copy(&deform, dir.path().join("mine.safetensors")).unwrap();
+    let server = Server::start(&["--models", dir.path().to_str().unwrap()]);
+    let models = server.get("/api/models").json();
+    let mine = models["models"].as_array().unwrap().iter().find(|m| m["name"] == "mine").cloned().unwrap();
+    assert_eq!(mine["expressions"].as_array().map(Vec::len), Some(6), "{mine}");
+
+    let photo = decode(&std::fs::read(sample("astronaut.png")).unwrap());
+    let mut jpeg = Vec::new();
+    let rgb: Vec<u8> = (0..photo.width() * photo.height())
+        .flat_map(|i| (0..3).map(move |c| (c, i)))
+        .map(|(c, i)| photo.data()[(c % photo.channels()) * photo.width() * photo.height() + i])
+        .collect();
+    ::image::ImageEncoder::write_image(
+        ::image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90),
+        &rgb,
+        photo.width() as u32,
+        photo.height() as u32,
+        ::image::ExtendedColorType::Rgb8,
+    )
+    .unwrap();
+    let r = server.post("/api/edit?model=mine&expression=sad", "image/jpeg", &jpeg);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let r = server.post("/api/edit", "image/jpeg", &jpeg[..jpeg.len() / 2]);
+    assert_eq!((r.status, r.json()["code"].as_str()), (415, Some("unsupported_image")));
+    assert!(r.json()["error"].as_str().is_some_and(|e| e.contains("truncated")));
 }

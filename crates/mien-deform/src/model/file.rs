@@ -87,7 +87,7 @@ impl DeformFile {
 
     /// Reads a deform model file.
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|e| CoreError::io(path, e))?;
+        let bytes = mien_core::input::read_capped(path, mien_core::input::MAX_MODEL_BYTES, "model file")?;
         Self::from_bytes(&bytes, path)
     }
 

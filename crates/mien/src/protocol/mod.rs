@@ -82,8 +82,8 @@ pub fn parse_train_sizes(text: &str) -> Result<Vec<Option<usize>>, String> {
         .collect()
 }
 
-/// Image sides the protocol accepts.
-pub const SIZES: std::ops::RangeInclusive<usize> = 16..=1024;
+/// Image sides the protocol accepts: the same as training's.
+pub const SIZES: std::ops::RangeInclusive<usize> = mien_core::dataset::SIZES;
 
 /// What to evaluate and how.
 #[derive(Clone, Debug)]
@@ -128,7 +128,7 @@ pub fn run(plan: &Plan, on_fold: &mut dyn FnMut(&FoldDone)) -> Result<Report> {
     }
     if let Some(s) = plan.size {
         if !SIZES.contains(&s) {
-            return Err(Error::Protocol(format!("size {s}: must be between 16 and 1024")));
+            return Err(Error::Protocol(format!("size {s}: must be between {} and {}", SIZES.start(), SIZES.end())));
         }
     }
     let opts = LoadOptions { size: plan.size, normalize: Normalize::MinMax, ..Default::default() };

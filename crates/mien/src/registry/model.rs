@@ -50,7 +50,7 @@ impl Model {
 
     /// Reads a model file of any kind.
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+        let bytes = mien_core::input::read_capped(path, mien_core::input::MAX_MODEL_BYTES, "model file")?;
         Self::from_bytes(&bytes, path)
     }
 

@@ -18,7 +18,7 @@ use mien::core::model_file::ModelFile;
 use mien::core::normalize::Normalize;
 use mien::Editor;
 
-use crate::common::check_writable_file;
+use crate::common::{check_writable_file, csv_field, out};
 use crate::values::{self, TrainSizes};
 
 mod protocol;
@@ -93,6 +93,8 @@ struct Row {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
+    // Checked before any work, so no output is written before the error.
+    anyhow::ensure!(a.grid_rows >= 1, "--grid-rows 0: the grid needs at least one row");
     if let Some(specs) = &a.specs {
         for p in [&a.csv, &a.markdown, &a.grid].into_iter().flatten() {
             check_writable_file(p, "output")?;
@@ -132,14 +134,16 @@ pub fn run(a: Args) -> Result<ExitCode> {
         .map(|p| {
             let name = p.to_string_lossy();
             let bytes = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-            let kind = std::fs::read(p).ok().and_then(|b| ModelFile::read_meta(&b, p).ok()).map(|m| m.kind);
+            let kind = mien::core::input::read_capped(p, mien::core::input::MAX_MODEL_BYTES, "model file").ok().and_then(|b| ModelFile::read_meta(&b, p).ok()).map(|m| m.kind);
             if matches!(kind.as_deref(), Some("deform" | "defgan")) && expression.is_none() {
                 anyhow::bail!(
                     "-m {name}: an AU-conditioned model needs the target: pass --expression (or evaluate a `mien align` folder)"
                 );
             }
+            // A per-expression model is evaluated on the expression it was trained for.
+            let target = crate::common::trained_expression(&name).or_else(|| expression.clone());
             let editor =
-                Editor::builtin(&name, expression.as_deref().unwrap_or("happy")).with_context(|| format!("-m {name}"))?;
+                Editor::builtin(&name, target.as_deref().unwrap_or("happy")).with_context(|| format!("-m {name}"))?;
             Ok((p.clone(), editor, bytes))
         })
         .collect::<Result<_>>()?;
@@ -192,7 +196,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
         grid_cols.push(outputs.into_iter().take(a.grid_rows).map(|o| fit_u8(&o, w0, h0)).collect());
     }
     let table = markdown(&rows, base.len());
-    print!("{table}");
+    // The files first: a reader that closes stdout early must not cost them.
+    let printed = out!("{table}");
     if let Some(p) = &a.markdown {
         image::write_atomic(p, table.as_bytes())?;
         eprintln!("wrote {}", p.display());
@@ -212,6 +217,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         image::save_png(&stack(&lines.iter().collect::<Vec<_>>()), p)?;
         eprintln!("wrote {}", p.display());
     }
+    printed?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -266,7 +272,15 @@ fn markdown(rows: &[Row], n: usize) -> String {
         let _ = writeln!(
             s,
             "| {} | {} | {:.5} | {:.2} | {:.4} | {ratio} | {cosine} | {} | {} | {:.3} | {:.3} |",
-            r.name, r.kind, r.mse, r.psnr, r.ssim, r.params, r.file_bytes, r.train_s, r.apply_ms
+            csv_field(&r.name),
+            csv_field(&r.kind),
+            r.mse,
+            r.psnr,
+            r.ssim,
+            r.params,
+            r.file_bytes,
+            r.train_s,
+            r.apply_ms
         );
     }
     s
@@ -281,7 +295,15 @@ fn csv(rows: &[Row]) -> String {
         let _ = writeln!(
             s,
             "{},{},{:.6},{:.4},{:.5},{},{},{:.4},{:.4},{ratio},{cosine}",
-            r.name, r.kind, r.mse, r.psnr, r.ssim, r.params, r.file_bytes, r.train_s, r.apply_ms
+            csv_field(&r.name),
+            csv_field(&r.kind),
+            r.mse,
+            r.psnr,
+            r.ssim,
+            r.params,
+            r.file_bytes,
+            r.train_s,
+            r.apply_ms
         );
     }
     s

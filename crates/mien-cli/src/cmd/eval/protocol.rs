@@ -11,6 +11,8 @@ use mien::core::image::{self, Image};
 use mien::core::metrics;
 use mien::protocol::{mean_std, Plan, Protocol, Report, Tally};
 
+use crate::common::out;
+
 /// Where the rendered report goes besides stdout.
 pub struct Outputs {
     pub csv: Option<PathBuf>,
@@ -27,7 +29,8 @@ pub fn run(plan: &Plan, out: &Outputs) -> Result<ExitCode> {
         e => e.into(),
     })?;
     let (md, csv) = render(&report);
-    print!("{md}");
+    // The files first: a reader that closes stdout early must not cost them.
+    let printed = out!("{md}");
     if let Some(p) = &out.markdown {
         image::write_atomic(p, md.as_bytes())?;
     }
@@ -49,6 +52,7 @@ pub fn run(plan: &Plan, out: &Outputs) -> Result<ExitCode> {
         report.folds,
         report.seconds
     );
+    printed?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -55,27 +55,32 @@ pub async fn sample(axum::extract::Path(name): axum::extract::Path<String>) -> R
 /// `POST /api/edit`: the edited photo (PNG or JPEG), with the face count and
 /// timings in headers.
 pub async fn edit(State(st): State<Arc<AppState>>, req: Request) -> Result<Response, ApiError> {
-    let (params, image) = admit_and_read(&st, req).await?;
-    let (ticket, bytes, deadline) = image;
+    let (p, (ticket, bytes, deadline)) = admit_and_read(&st, req).await?;
     let work_state = Arc::clone(&st);
-    let p = params.clone();
-    let out = st.queue.run(&ticket, deadline, move || compute(&work_state, &bytes, &p, false)).await?;
-    let mut res = encode_response(&out.image, params.format, out.timings)?;
-    out.headers(res.headers_mut());
-    Ok(res)
+    // Encoding runs on the worker too: it is CPU work under the same bound and deadline.
+    st.queue
+        .run(&ticket, deadline, move || {
+            let out = compute(&work_state, &bytes, &p, false)?;
+            let mut res = encode_response(&out.image, p.format, out.timings)?;
+            out.headers(res.headers_mut());
+            Ok(res)
+        })
+        .await
 }
 
 /// `POST /api/crops`: each edited face's aligned crop before, motion only (deformation models) and after, side by side (PNG).
 pub async fn crops(State(st): State<Arc<AppState>>, req: Request) -> Result<Response, ApiError> {
-    let (params, image) = admit_and_read(&st, req).await?;
-    let (ticket, bytes, deadline) = image;
+    let (p, (ticket, bytes, deadline)) = admit_and_read(&st, req).await?;
     let work_state = Arc::clone(&st);
-    let p = params.clone();
-    let out = st.queue.run(&ticket, deadline, move || compute(&work_state, &bytes, &p, true)).await?;
-    let tiles: Vec<&Image<u8>> = out.crops.iter().flatten().collect();
-    let mut res = encode_response(&side_by_side(&tiles), params.format, out.timings)?;
-    out.headers(res.headers_mut());
-    Ok(res)
+    st.queue
+        .run(&ticket, deadline, move || {
+            let out = compute(&work_state, &bytes, &p, true)?;
+            let tiles: Vec<&Image<u8>> = out.crops.iter().flatten().collect();
+            let mut res = encode_response(&side_by_side(&tiles), p.format, out.timings)?;
+            out.headers(res.headers_mut());
+            Ok(res)
+        })
+        .await
 }
 
 type Admitted = (super::limits::Ticket, Bytes, Instant);

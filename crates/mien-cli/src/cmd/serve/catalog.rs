@@ -90,19 +90,32 @@ impl Catalog {
             );
             let shown = path.to_string_lossy();
             // The expression a file was trained for is in its metadata; `custom` when not recorded.
-            let model = Model::load(&path).with_context(|| format!("--models: cannot load {shown}"))?;
-            let editor = Editor::new(Arc::new(model), "happy")
-                .with_context(|| format!("--models: cannot load {}", path.display()))?;
-            let expression = editor.model().meta().training.expression.clone().unwrap_or_else(|| "custom".into());
+            let model = Arc::new(Model::load(&path).with_context(|| format!("--models: cannot load {shown}"))?);
+            let cannot = || format!("--models: cannot load {}", path.display());
+            // An AU model makes every expression; a per-expression model only its own.
+            let offered: Vec<(String, Editor)> = if model.takes_au() {
+                EXPRESSIONS
+                    .iter()
+                    .map(|(e, _)| Ok((e.to_string(), Editor::new(Arc::clone(&model), e).with_context(cannot)?)))
+                    .collect::<Result<_>>()?
+            } else {
+                let trained = model.meta().training.expression.clone();
+                let editor =
+                    Editor::new(Arc::clone(&model), trained.as_deref().unwrap_or("happy")).with_context(cannot)?;
+                vec![(trained.unwrap_or_else(|| "custom".into()), editor)]
+            };
+            let expressions: Vec<String> = offered.iter().map(|(e, _)| e.clone()).collect();
             self.models.push(ModelInfo {
                 name: name.clone(),
-                kind: editor.model().meta().kind.clone(),
+                kind: model.meta().kind.clone(),
                 builtin: false,
-                expressions: vec![expression.clone()],
-                default_expression: expression.clone(),
-                crop_size: editor.template().size,
+                default_expression: expressions[0].clone(),
+                expressions,
+                crop_size: offered[0].1.template().size,
             });
-            self.editors.insert((name, expression), editor);
+            for (expression, editor) in offered {
+                self.editors.insert((name.clone(), expression), editor);
+            }
         }
         Ok(())
     }

@@ -45,6 +45,12 @@ use state::AppState;
 const CACHED_PHOTOS: usize = 8;
 const CACHED_PIXELS: usize = 48_000_000;
 
+/// Upper bounds of the start-up flags: beyond them a value is a typo, and
+/// sums such as workers + queue must not overflow the semaphore.
+const MAX_QUEUE: usize = 10_000;
+const MAX_BODY_MB: u64 = 1024;
+const MAX_TIMEOUT_S: u64 = 3600;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Address to listen on; port 0 picks a free port. The bound address is printed on stdout.
@@ -62,15 +68,18 @@ pub struct Args {
     /// Largest image (width × height), checked from the header before decoding.
     #[arg(long, value_name = "PIXELS", default_value_t = 16_000_000)]
     pub max_pixels: u64,
-    /// Edits computed at once (default: the number of cores).
+    /// Edits computed at once, at most 4 per core (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub concurrency: Option<usize>,
-    /// Edits that may wait for a free worker; more get 503 with Retry-After.
+    /// Edits that may wait for a free worker (at most 10000); more get 503 with Retry-After.
     #[arg(long, value_name = "N", default_value_t = 32)]
     pub queue: usize,
     /// Seconds a request may wait and compute before it gets 503.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub timeout_s: u64,
+    /// Seconds a connection may take to send a request's headers, and may stay idle between requests.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub header_timeout_s: u64,
     /// Smallest face searched for, in pixels (default 40, as `mien edit`); 64 halves detection time.
     #[arg(long, value_name = "PX")]
     pub min_face: Option<usize>,
@@ -88,12 +97,32 @@ pub fn run(a: Args) -> Result<ExitCode> {
             "mien: warning: listening on {addr}: anyone who can reach this address can upload photos and use this machine's CPU"
         );
     }
-    anyhow::ensure!(a.max_body_mb >= 1, "--max-body-mb {}: must be at least 1", a.max_body_mb);
+    anyhow::ensure!(
+        (1..=MAX_BODY_MB).contains(&a.max_body_mb),
+        "--max-body-mb {}: must be between 1 and {MAX_BODY_MB}",
+        a.max_body_mb
+    );
     anyhow::ensure!(a.max_pixels >= 64 * 64, "--max-pixels {}: must be at least 4096", a.max_pixels);
-    anyhow::ensure!(a.timeout_s >= 1, "--timeout-s {}: must be at least 1", a.timeout_s);
+    anyhow::ensure!(
+        (1..=MAX_TIMEOUT_S).contains(&a.timeout_s),
+        "--timeout-s {}: must be between 1 and {MAX_TIMEOUT_S}",
+        a.timeout_s
+    );
+    anyhow::ensure!(
+        (1..=MAX_TIMEOUT_S).contains(&a.header_timeout_s),
+        "--header-timeout-s {}: must be between 1 and {MAX_TIMEOUT_S}",
+        a.header_timeout_s
+    );
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let concurrency = a.concurrency.unwrap_or(cores);
-    anyhow::ensure!(concurrency >= 1, "--concurrency 0: must be at least 1");
+    // Each worker holds a decoded photo and a blocking thread: more workers
+    // than a few per core only add memory and contention.
+    let max_concurrency = 4 * cores;
+    anyhow::ensure!(
+        (1..=max_concurrency).contains(&concurrency),
+        "--concurrency {concurrency}: must be between 1 and {max_concurrency} (4 per core)"
+    );
+    anyhow::ensure!(a.queue <= MAX_QUEUE, "--queue {}: must be at most {MAX_QUEUE}", a.queue);
     if let Some(m) = a.min_face {
         anyhow::ensure!(m >= 8, "--min-face {m}: must be at least 8 pixels");
     }
@@ -131,7 +160,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             tokio::net::TcpListener::bind(addr).await.with_context(|| format!("--addr {addr}: cannot listen"))?;
         let bound = listener.local_addr().context("the bound address")?;
         // Tests and scripts read this line to find an ephemeral port.
-        println!("listening on http://{bound}/");
+        crate::common::outln!("listening on http://{bound}/")?;
         eprintln!(
             "mien serve: {} model(s), {concurrency} worker(s), queue {}, body ≤ {} MB, images ≤ {} pixels; Ctrl-C stops",
             state.catalog.models.len(),
@@ -139,9 +168,38 @@ pub fn run(a: Args) -> Result<ExitCode> {
             a.max_body_mb,
             a.max_pixels
         );
-        axum::serve(listener, router(state)).await.context("server stopped")
+        accept_loop(listener, router(state), Duration::from_secs(a.header_timeout_s)).await
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Serves HTTP/1.1 connections until the listener fails. axum's `serve`
+/// gives hyper no timer, so a client trickling its headers (or holding an idle
+/// keep-alive connection) would keep a socket and a task forever; here hyper
+/// closes a connection whose request headers do not arrive within
+/// `header_timeout`, counted from when the connection starts waiting for them.
+async fn accept_loop(listener: tokio::net::TcpListener, app: Router, header_timeout: Duration) -> Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors and the like: wait rather than spin.
+            Err(e) => {
+                eprintln!("mien serve: cannot accept a connection: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new()).header_read_timeout(header_timeout);
+            // A failed connection (timeout, reset, malformed request) concerns that client only.
+            let _ = http.serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
 }
 
 /// The routes: the page and its assets, the bundled samples, the API.

@@ -151,7 +151,21 @@ pub fn encode_response(img: &Image<u8>, format: Format, mut t: Timings) -> Resul
     Ok(res)
 }
 
+/// JPEG's largest side (its header stores 16-bit dimensions).
+const JPEG_MAX_SIDE: usize = 65_535;
+
 fn encode_jpeg(img: &Image<u8>) -> Result<Vec<u8>, ApiError> {
+    if img.width() > JPEG_MAX_SIDE || img.height() > JPEG_MAX_SIDE {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_large_for_jpeg",
+            format!(
+                "the result is {}×{}, over JPEG's limit of {JPEG_MAX_SIDE} pixels a side; ask for format=png, or pick one face with face=N",
+                img.width(),
+                img.height()
+            ),
+        ));
+    }
     let rgb = img.to_rgb();
     let n = rgb.width() * rgb.height();
     let d = rgb.data();
@@ -167,4 +181,19 @@ fn encode_jpeg(img: &Image<u8>) -> Result<Vec<u8>, ApiError> {
     )
     .map_err(|e| ApiError::internal(format!("cannot encode JPEG: {e}")))?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_wider_than_jpeg_allows_is_a_4xx_not_a_500() {
+        // 196 faces' crops side by side: wider than JPEG's 16-bit sides.
+        let wide = Image::from_planar(70_000, 1, 1, vec![128u8; 70_000]).unwrap();
+        let err = encode_response(&wide, Format::Jpeg, Timings::default()).unwrap_err();
+        let res = err.into_response();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(encode_response(&wide, Format::Png, Timings::default()).is_ok());
+    }
 }

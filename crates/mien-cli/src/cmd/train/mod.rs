@@ -18,8 +18,20 @@ pub use defgan::GanArgs;
 use crate::common::check_writable_file;
 use crate::values::{self, Channels, NormalizeArg, OutputModeArg, PriorArg};
 
-/// Image sides `train` accepts.
-const SIZES: std::ops::RangeInclusive<usize> = 8..=8192;
+/// Image sides `train` accepts (the library's one range, shared with `eval --models`).
+const SIZES: std::ops::RangeInclusive<usize> = mien::core::dataset::SIZES;
+
+/// Checks `--size` before any image is read or resized, for every kind.
+fn check_size(a: &Args) -> Result<()> {
+    let Some(s) = a.size else { return Ok(()) };
+    anyhow::ensure!(SIZES.contains(&s), "--size {s}: must be between {} and {} pixels", SIZES.start(), SIZES.end());
+    // defgan's networks halve the image repeatedly (mien-defgan's `NetConfig::check`).
+    anyhow::ensure!(
+        a.model != ModelKind::Defgan || ((16..=1024).contains(&s) && s.is_power_of_two()),
+        "--size {s}: --model defgan needs a power of two between 16 and 1024"
+    );
+    Ok(())
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -83,6 +95,9 @@ pub struct Args {
     /// Output model file (.safetensors).
     #[arg(short = 'o', long)]
     pub output: PathBuf,
+    /// Refuse fits estimated to need more memory than this, in megabytes [default: the memory available now].
+    #[arg(long, value_name = "MB")]
+    pub max_memory: Option<u64>,
     #[command(flatten)]
     pub gan: GanArgs,
 }
@@ -115,9 +130,6 @@ struct Train {
 
 impl Train {
     fn from_args(a: Args) -> Result<Self> {
-        if let Some(s) = a.size {
-            anyhow::ensure!(SIZES.contains(&s), "--size {s}: must be between 8 and 8192");
-        }
         if a.model != ModelKind::Masked && a.receptive_field != 3 {
             anyhow::bail!("--receptive-field applies to --model masked only");
         }
@@ -134,6 +146,8 @@ impl Train {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
+    check_size(&a)?;
+    check_memory(&a)?;
     match a.model {
         ModelKind::Deform => return run_deform(a),
         ModelKind::Defgan => {
@@ -169,6 +183,69 @@ pub fn run(a: Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Estimates the fit's memory from the data's shape (pair count from the
+/// folder listing, size from `--size` or the first image) and refuses a fit
+/// that cannot finish, before loading anything else.
+fn check_memory(a: &Args) -> Result<()> {
+    let limit = match a.max_memory {
+        Some(mb) => mb.saturating_mul(1 << 20),
+        None => match crate::common::available_memory() {
+            Some(bytes) => bytes,
+            None => return Ok(()), // unknown on this system: nothing to compare with
+        },
+    };
+    let Some(shape) = data_shape(a) else { return Ok(()) };
+    let threads = rayon::current_num_threads();
+    let est = mien::memory::fit_memory(a.model, &a.options(), &shape, threads);
+    let mb = |b: u64| b.div_ceil(1 << 20);
+    anyhow::ensure!(
+        est.total() <= limit,
+        "fitting {} on {} pairs of {}×{}×{} needs about {} MB of memory (images {} MB, fit {} MB), but {} MB {}; \
+         lower --size{}, or train on fewer pairs{}",
+        a.model,
+        shape.pairs,
+        shape.width,
+        shape.height,
+        shape.channels,
+        mb(est.total()),
+        mb(est.dataset),
+        mb(est.fit),
+        mb(limit),
+        if a.max_memory.is_some() { "is allowed (--max-memory)" } else { "is available" },
+        if a.model == ModelKind::Masked { " or -r" } else { "" },
+        if a.max_memory.is_some() { "" } else { "; --max-memory MB overrides the check" },
+    );
+    Ok(())
+}
+
+/// The training data's shape, from the folder listing and one image; `None`
+/// when it cannot be read (loading then reports why).
+fn data_shape(a: &Args) -> Option<mien::memory::DataShape> {
+    let count = |dir: &std::path::Path| {
+        std::fs::read_dir(dir).ok().map(|rd| rd.filter_map(|e| e.ok()).filter(|e| e.path().is_file()).count())
+    };
+    let input_dirs: Vec<PathBuf> = if a.model.takes_au() {
+        let rd = std::fs::read_dir(&a.data).ok()?;
+        rd.filter_map(|e| e.ok()).map(|e| e.path().join("trainA")).filter(|p| p.is_dir()).collect()
+    } else {
+        vec![a.data.join("trainA")]
+    };
+    let pairs: usize = input_dirs.iter().filter_map(|d| count(d)).sum();
+    let first = input_dirs
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))?;
+    let img = mien::core::image::load(&first, Default::default()).ok()?;
+    let (width, height) = match a.size {
+        Some(s) => (s, s),
+        None => (img.width(), img.height()),
+    };
+    Some(mien::memory::DataShape { width, height, channels: img.channels(), pairs })
+}
+
 /// Flag hints for training errors: masked regression checks its window against the image size only when fitting.
 fn hint(e: mien::Error, kind: ModelKind) -> anyhow::Error {
     match e {
@@ -176,6 +253,9 @@ fn hint(e: mien::Error, kind: ModelKind) -> anyhow::Error {
             if matches!(kind, ModelKind::Masked | ModelKind::Pixel) =>
         {
             anyhow::Error::new(e).context("--receptive-field")
+        }
+        e @ mien::Error::Core(mien::core::Error::ConstantImage { .. }) => {
+            anyhow::Error::new(e).context("constant images train only with --normalize unit")
         }
         e @ mien::Error::Core(mien::core::Error::SizeMismatch { .. }) => {
             anyhow::Error::new(e).context("pass --size N to resize every image when loading")

@@ -48,9 +48,20 @@ impl MaskedParams {
         let (w, h) = (data.width, data.height);
         let k1 = self.window_len() + 1;
         let d = w * h;
-        let mut planes = vec![0.0f32; sets.len() * k1 * d];
+        // The largest buffer of the fit: refused with an error, not an abort, when it cannot be had.
+        let len = sets.len() * k1 * d;
+        let mut planes = Vec::new();
+        planes.try_reserve_exact(len).map_err(|_| Error::OutOfMemory {
+            what: format!("masked regression at {w}×{h} with a {r}×{r} window", r = self.receptive_field),
+            needed: len as u64 * 4,
+            limit: 0,
+            hint: "use smaller images or a smaller window".into(),
+        })?;
+        planes.resize(len, 0.0f32);
         let done = AtomicUsize::new(0);
         let total = sets.len() * h;
+        // Heard at once, so a front end can show progress before the first (possibly slow) row.
+        progress(0, total);
         for (s, samples) in sets.iter().enumerate() {
             let rows = fit_rows(self, w, h, samples, &|| progress(done.fetch_add(1, Ordering::Relaxed) + 1, total))?;
             let set_planes = &mut planes[s * k1 * d..(s + 1) * k1 * d];
