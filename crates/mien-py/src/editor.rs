@@ -46,6 +46,7 @@ pub struct PyEditor {
     min_face: Option<usize>,
     colour: Colour,
     motion: Motion,
+    from: mien::Source,
 }
 
 /// `faces`: 0 = all, n = the n-th largest.
@@ -68,7 +69,8 @@ impl PyEditor {
             .faces(face_choice(faces))
             .min_face(self.min_face)
             .colour(self.colour)
-            .motion(self.motion);
+            .motion(self.motion)
+            .source(self.from)?;
         if let Some(text) = aus {
             ed = ed.with_au(parse_au_list(text)?)?;
         }
@@ -98,14 +100,18 @@ impl PyEditor {
 impl PyEditor {
     /// `model`: a built-in name (`masked`, `pixel`, `deform`), a model file path, or a `Model`.
     #[new]
-    #[pyo3(signature = (model, intensity=1.0, min_face=None, colour="keep-chroma", motion="full"))]
+    #[pyo3(signature = (model, intensity=1.0, min_face=None, colour="keep-chroma", motion="full", source="auto"))]
     fn new(
         model: &Bound<'_, PyAny>,
         intensity: f32,
         min_face: Option<usize>,
         colour: &str,
         motion: &str,
+        source: &str,
     ) -> PyResult<Self> {
+        let from: mien::Source = source
+            .parse()
+            .map_err(|e: mien::Error| value_error(format!("source={source:?}: {e} (or 'auto', 'neutral')")))?;
         let source = if let Ok(m) = model.cast::<PyModel>() {
             Source::Loaded(Arc::clone(&m.get().inner))
         } else if let Ok(name) = model.extract::<PathBuf>() {
@@ -139,7 +145,7 @@ impl PyEditor {
             "crop" => Motion::Crop,
             _ => return Err(value_error(format!("motion={motion:?}: use 'full' or 'crop'"))),
         };
-        Ok(Self { source, intensity, min_face, colour, motion })
+        Ok(Self { source, intensity, min_face, colour, motion, from })
     }
 
     /// Edits one photo; `faces`: 0 = every face, n = the n-th largest.

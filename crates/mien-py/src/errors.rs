@@ -51,7 +51,7 @@ enum Class {
 
 fn core_class(e: &CoreError) -> Class {
     match e {
-        CoreError::Io { source, .. } if source.kind() == ErrorKind::NotFound => Class::NotFound,
+        CoreError::Io { error, .. } if error.kind() == ErrorKind::NotFound => Class::NotFound,
         CoreError::Io { .. } => Class::Os,
         CoreError::NotAModel { .. }
         | CoreError::UnsupportedVersion { .. }
@@ -65,14 +65,14 @@ fn core_class(e: &CoreError) -> Class {
 fn class(e: &Error) -> Class {
     match e {
         Error::NoFace | Error::NoSuchFace { .. } => Class::NoFace,
-        Error::Context { source, .. } => class(source),
+        Error::Context { inner, .. } => class(inner),
         Error::Core(c) => core_class(c),
         Error::Face(mien::face::Error::Core(c)) | Error::Deform(mien::deform::Error::Core(c)) => core_class(c),
         Error::Face(mien::face::Error::NoFace { .. }) => Class::NoFace,
         Error::Face(mien::face::Error::CorruptWeights(_)) => Class::Other,
         Error::Face(_) | Error::Deform(_) => Class::Value,
         Error::UnknownModel { .. } => Class::NotFound,
-        Error::Read { source, .. } if source.kind() == ErrorKind::NotFound => Class::NotFound,
+        Error::Read { error, .. } if error.kind() == ErrorKind::NotFound => Class::NotFound,
         Error::Read { .. } => Class::Os,
         Error::UnknownExpression { .. } | Error::Intensity(_) | Error::NotAuModel | Error::Json { .. } => Class::Value,
         _ => Class::Other,

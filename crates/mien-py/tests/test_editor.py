@@ -105,3 +105,18 @@ def test_one_editor_serves_many_threads(astronaut):
         if e == "sad":
             np.testing.assert_array_equal(out, want)
         assert out.shape == astronaut.shape
+
+
+def test_source_matches_mien_edit_from(astronaut, mien_bin, tmp_path):
+    # She smiles: from `auto` (the classifier says happy) the sad edit takes the
+    # smile back; from `neutral` it adds sadness on top. Each equals the CLI's.
+    for source in ["auto", "neutral", "happy"]:
+        out = tmp_path / f"{source}.png"
+        run_cli(mien_bin, "edit", SAMPLES / "astronaut.png", "-e", "sad", "--from", source, "-o", out)
+        mine = mien.Editor("deform", source=source).edit(astronaut, "sad")
+        assert np.array_equal(mine, mien.read_image(out)), source
+    auto = mien.Editor(source="auto").edit(astronaut, "sad")
+    neutral = mien.Editor(source="neutral").edit(astronaut, "sad")
+    assert np.abs(auto.astype(int) - neutral.astype(int)).max() > 10
+    with pytest.raises(ValueError, match="source"):
+        mien.Editor(source="smug")

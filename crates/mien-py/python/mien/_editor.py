@@ -67,6 +67,10 @@ class Editor:
         Keep the photo's colour and change luminance only, or take the model's output.
     motion : {"full", "crop"}, default "full"
         Deformation models: move the photo's pixels at full resolution, or paste the edited crop.
+    source : str, default "auto"
+        What the faces show before the edit (AU models such as deform): ``"auto"`` asks the
+        expression classifier, ``"neutral"`` adds the target only, an expression (``"happy"``)
+        takes that one back first, as ``mien edit --from``.
     """
 
     def __init__(
@@ -77,10 +81,11 @@ class Editor:
         min_face: Optional[int] = None,
         colour: str = "keep-chroma",
         motion: str = "full",
+        source: str = "auto",
     ) -> None:
         self._model = _model_arg(model)
         self._settings: Dict[str, Any] = dict(
-            intensity=float(intensity), min_face=min_face, colour=colour, motion=motion
+            intensity=float(intensity), min_face=min_face, colour=colour, motion=motion, source=source
         )
         self._inner = _mien._Editor(self._model, **self._settings)
 

@@ -63,6 +63,7 @@ class _Editor:
         min_face: Optional[int] = None,
         colour: str = "keep-chroma",
         motion: str = "full",
+        source: str = "auto",
     ) -> None: ...
     def edit(
         self, image: _U8, expression: str = "happy", aus: Optional[str] = None, faces: int = 0, detect: bool = True

@@ -165,6 +165,7 @@ def edit_folder(
     min_face: Optional[int] = None,
     colour: str = "keep-chroma",
     motion: str = "full",
+    source: str = "auto",
     npartitions: Optional[int] = None,
 ) -> List[str]:
     """Edits photo files in parallel on the active Dask scheduler, writing
@@ -186,7 +187,7 @@ def edit_folder(
     if not targets:
         return []
     # Check the settings (and load the model) here, so mistakes surface before any task runs.
-    probe = Editor(model, intensity, min_face=min_face, colour=colour, motion=motion)
+    probe = Editor(model, intensity, min_face=min_face, colour=colour, motion=motion, source=source)
     settings = tuple(sorted(probe._settings.items()))
     edit = dict(expression=expression, aus=_aus_arg(aus), faces=_faces_arg(faces), detect=bool(detect))
     n = npartitions or min(len(targets), 64)
