@@ -40,6 +40,28 @@ pub enum Error {
         /// The name as given.
         name: String,
     },
+    /// A feature slider name that is not among [`crate::local::FEATURES`].
+    #[error("unknown feature `{name}`; use one of {}", crate::local::feature_list())]
+    UnknownFeature {
+        /// The name as given.
+        name: String,
+    },
+    /// A slider value outside its range (or not a number).
+    #[error("{name} = {value}: must be a number from {} to 1", if *min < 0.0 { "-1" } else { "0" })]
+    FeatureOutOfRange {
+        /// The slider.
+        name: &'static str,
+        /// The value as given.
+        value: String,
+        /// The slider's lowest value.
+        min: f32,
+    },
+    /// A slider list entry that is not `name=value`, or a slider given twice.
+    #[error("`{entry}`: write sliders as e.g. smile=0.8,brows-up=0.3, each once")]
+    FeatureSyntax {
+        /// The offending entry.
+        entry: String,
+    },
     /// A scale factor that is negative or not finite.
     #[error("intensity {0} must be a finite number ≥ 0")]
     BadIntensity(f32),

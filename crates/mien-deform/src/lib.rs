@@ -20,6 +20,7 @@ pub mod data;
 pub mod error;
 pub mod flow;
 pub mod guide;
+pub mod local;
 pub mod model;
 pub mod warp;
 
@@ -27,4 +28,5 @@ pub use au::{parse_au_list, AuVector, AUS, PROTOTYPES};
 pub use au_model::{AuEdit, AuModel};
 pub use error::{Error, Result};
 pub use guide::PointPair;
+pub use local::{Features, LocalChange, FEATURES};
 pub use model::{AuGroup, Conditioned, Deform, DeformFile, DeformParams, Edited, MotionSource};

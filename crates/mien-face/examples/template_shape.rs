@@ -3,8 +3,9 @@
 //!
 //! `cargo run --release -p mien-face --example template_shape [jaffe-dir]`
 //! prints the mean stable points (the `MEAN_SHAPE` table in
-//! `src/align/template.rs`) and the mean brow and chin heights used to place
-//! the template in the crop.
+//! `src/align/template.rs`), the mean brow and chin heights used to place
+//! the template in the crop, and all 68 mean points (the `MEAN_LANDMARKS`
+//! table, where the Action Unit regions sit on a face without landmarks).
 
 use std::path::PathBuf;
 
@@ -51,5 +52,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let chin = mean[8].1;
     let jaw_x = (0..17).map(|i| mean[i].0.abs()).fold(0.0f32, f32::max);
     println!("brow top y {brow_top:.3}, chin y {chin:.3}, jaw half-width {jaw_x:.3}");
+    println!("all 68 points:");
+    for row in mean.chunks(4) {
+        let cells: Vec<String> = row.iter().map(|(x, y)| format!("({x:.3}, {y:.3})")).collect();
+        println!("    {},", cells.join(", "));
+    }
     Ok(())
 }

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use mien_core::image::{chroma, Image};
 use mien_core::normalize::OutputMode;
 use mien_core::pipeline::{self, ApplyOptions};
-use mien_deform::AuVector;
+use mien_deform::local::{LocalChange, Points};
+use mien_deform::{AuVector, Features};
 use mien_face::align::{align_face, paste_back, Template};
 use mien_face::{ExpressionNet, FaceBox, EXPRESSION_CLASSES};
 
@@ -61,6 +62,11 @@ pub struct Editor {
     model: Arc<Model>,
     /// An AU model's target at intensity 1 (the expression's prototype, or given AUs).
     au: Option<AuVector>,
+    /// Local edit: Action Units given as a list act only in their regions
+    /// (the deformation model's per-AU regions); expressions move the whole face.
+    local: bool,
+    /// Feature sliders, a change relative to the face (deformation model only).
+    features: Option<Features>,
     template: Template,
     intensity: f32,
     faces: FaceChoice,
@@ -168,6 +174,8 @@ impl Editor {
         Self {
             model,
             au,
+            local: false,
+            features: None,
             template,
             intensity: 1.0,
             faces: FaceChoice::All,
@@ -201,7 +209,7 @@ impl Editor {
     /// 0.25, rescaled to 0..1; neutral adds nothing), on the face's box in
     /// `photo`, or on the whole aligned crop when no photo is given.
     pub fn estimate_source(&self, crop: &Image<u8>, photo: Option<(&Image<u8>, &FaceBox)>) -> Result<AuVector> {
-        if !self.model.takes_au() {
+        if !self.model.takes_au() || self.features.is_some() {
             return Ok(AuVector::zero());
         }
         let net = match (self.source, &self.classifier) {
@@ -270,13 +278,76 @@ impl Editor {
         self
     }
 
-    /// Targets an Action Unit vector instead of the expression's prototype (AU models only).
+    /// Targets an Action Unit vector instead of the expression's prototype
+    /// (AU models only). With the deformation model each AU acts only in its
+    /// own region of the face (`mien_deform::local`): AU12 alone moves the
+    /// lip corners and cheeks, nothing else.
     pub fn with_au(mut self, au: AuVector) -> Result<Self> {
         if !self.model.takes_au() {
             return Err(Error::NotAuModel);
         }
         self.au = Some(au);
+        self.local = matches!(self.model.as_ref(), Model::Deform(_));
         Ok(self)
+    }
+
+    /// Moves feature sliders instead of making an expression: a change to
+    /// the face as it is (no source is estimated), each slider acting only in
+    /// its region (`mien_deform::FEATURES`: smile, brows up, …), scaled by the
+    /// intensity. Deformation model only.
+    pub fn with_features(mut self, features: Features) -> Result<Self> {
+        if !matches!(self.model.as_ref(), Model::Deform(_)) {
+            return Err(Error::NotLocalModel);
+        }
+        self.features = Some(features);
+        Ok(self)
+    }
+
+    /// Where a local edit (sliders, or an AU list on the deformation model)
+    /// can change this face: the box `[x0, y0, x1, y1]` in photo pixels around
+    /// every pixel of the moved AUs' regions; `None` for whole-face edits.
+    /// Outside it the photo is unchanged.
+    pub fn region_box(&self, face: &Found) -> Result<Option<[f32; 4]>> {
+        let Some(change) = self.local_change(&self.estimate_source_zero(), self.intensity.max(1.0)) else {
+            return Ok(None);
+        };
+        let transform = self.template.fit(&face.landmarks)?;
+        let size = self.template.size;
+        let points = face.landmarks.map(|p| transform.apply(p));
+        let masks = mien_deform::local::region_masks(&points, size, size);
+        let mut union = vec![false; size * size];
+        for k in change.moved() {
+            for (u, &m) in union.iter_mut().zip(&masks[k]) {
+                *u |= m > 0.0;
+            }
+        }
+        if change.wink != 0.0 {
+            let wink = mien_deform::local::wink_mask(&points, size, size, change.wink);
+            union.iter_mut().zip(&wink).for_each(|(u, &m)| *u |= m > 0.0);
+        }
+        let back = transform.inverse()?;
+        let mut b = [f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY];
+        for (i, _) in union.iter().enumerate().filter(|(_, &u)| u) {
+            let (x, y) = ((i % size) as f32, (i / size) as f32);
+            for corner in [(x, y), (x + 1.0, y), (x, y + 1.0), (x + 1.0, y + 1.0)] {
+                let (px, py) = back.apply(corner);
+                b = [b[0].min(px), b[1].min(py), b[2].max(px), b[3].max(py)];
+            }
+        }
+        Ok(b[0].is_finite().then_some(b))
+    }
+
+    /// A neutral source (local edits from AU lists take the target alone).
+    fn estimate_source_zero(&self) -> AuVector {
+        match self.source {
+            Source::Au(a) => a,
+            _ => AuVector::zero(),
+        }
+    }
+
+    /// The feature sliders, when the editor moves them.
+    pub fn features(&self) -> Option<&Features> {
+        self.features.as_ref()
     }
 
     /// The model.
@@ -345,8 +416,15 @@ impl Editor {
             t.align += start.elapsed();
             let start = Instant::now();
             let from = self.estimate_source(&aligned.crop, Some((img, &f.face)))?;
-            let flow = self.full_resolution_flow(&from, intensity)?;
-            let (edited, deformed) = self.edit_crop_from(&aligned.crop, &from, intensity)?;
+            let points = f.landmarks.map(|p| aligned.transform.apply(p));
+            let mut local_flow = None;
+            let (edited, deformed) =
+                self.edit_crop_with(&aligned.crop, &from, intensity, Some(&points), Some(&mut local_flow))?;
+            let flow = match (self.motion, local_flow) {
+                (Motion::FullResolution, Some(flow)) => Some(flow),
+                (Motion::Crop, _) => None,
+                (Motion::FullResolution, None) => self.full_resolution_flow(&from, intensity)?,
+            };
             t.synthesise += start.elapsed();
             if let Some(d) = &deformed {
                 deformed_crops.push(d.to_u8());
@@ -391,6 +469,7 @@ impl Editor {
 
     /// The deformation model's flow for this edit when its motion is applied
     /// at full resolution; `None` for other models or [`Motion::Crop`].
+    /// (Whole-face edits; a local edit's flow comes with its crop.)
     fn full_resolution_flow(&self, from: &AuVector, intensity: f32) -> Result<Option<mien_deform::warp::Flow>> {
         match (self.motion, self.model.as_ref()) {
             (Motion::FullResolution, Model::Deform(file)) => {
@@ -398,6 +477,19 @@ impl Editor {
                 Ok(Some(file.model.flow_change(&from, &to)?))
             }
             _ => Ok(None),
+        }
+    }
+
+    /// The local change of an edit at `intensity` (feature sliders, or an AU
+    /// list on the deformation model); `None` for whole-face edits.
+    fn local_change(&self, from: &AuVector, intensity: f32) -> Option<LocalChange> {
+        match (&self.features, self.local) {
+            (Some(f), _) => Some(LocalChange::from_features(&f.scaled(intensity))),
+            (None, true) => {
+                let (from, to) = self.change(from, intensity);
+                Some(LocalChange::between(&from, &to))
+            }
+            (None, false) => None,
         }
     }
 
@@ -421,13 +513,28 @@ impl Editor {
     }
 
     /// As [`Self::edit_crop_at`] for a face known to show `from` (AU models).
+    /// Local edits (sliders, AU lists) place their regions on the mean face
+    /// of the template; [`Self::edit_faces`] uses each face's own landmarks.
     pub fn edit_crop_from(
         &self,
         crop: &Image<u8>,
         from: &AuVector,
         intensity: f32,
     ) -> Result<(Image<f32>, Option<Image<f32>>)> {
-        let (edited, deformed) = self.model_edit_at(crop, from, intensity)?;
+        self.edit_crop_with(crop, from, intensity, None, None)
+    }
+
+    /// As [`Self::edit_crop_from`], with the face's landmarks in the crop when
+    /// known; a local edit's flow (at the model's size) goes to `flow`.
+    fn edit_crop_with(
+        &self,
+        crop: &Image<u8>,
+        from: &AuVector,
+        intensity: f32,
+        points: Option<&Points>,
+        flow: Option<&mut Option<mien_deform::warp::Flow>>,
+    ) -> Result<(Image<f32>, Option<Image<f32>>)> {
+        let (edited, deformed) = self.model_edit_at(crop, from, intensity, points, flow)?;
         if self.colour == Colour::Model || crop.channels() != 3 {
             return Ok((edited, deformed));
         }
@@ -445,6 +552,8 @@ impl Editor {
         crop: &Image<u8>,
         from: &AuVector,
         intensity: f32,
+        points: Option<&Points>,
+        flow: Option<&mut Option<mien_deform::warp::Flow>>,
     ) -> Result<(Image<f32>, Option<Image<f32>>)> {
         let (cw, ch) = (crop.width(), crop.height());
         match self.model.as_ref() {
@@ -462,7 +571,7 @@ impl Editor {
             // The network at a = 0 would neutralise the face, so 0 returns the crop itself.
             Model::Defgan(_) if intensity == 0.0 => Ok((crop.to_f32(), Some(crop.to_f32()))),
             // The intensity scales the target AU vector: 0 is no motion and no texture change.
-            model => self.edit_au_model(model, crop, from, intensity),
+            model => self.edit_au_model(model, crop, from, intensity, points, flow),
         }
     }
 
@@ -475,15 +584,38 @@ impl Editor {
         crop: &Image<u8>,
         from: &AuVector,
         intensity: f32,
+        points: Option<&Points>,
+        flow: Option<&mut Option<mien_deform::warp::Flow>>,
     ) -> Result<(Image<f32>, Option<Image<f32>>)> {
         let meta = model.meta();
         let mut x = to_f32_at(crop, meta.width, meta.height);
         let norm = meta.normalize.apply_in_place(&mut x, std::path::Path::new(CROP_NAME))?;
-        let (from, to) = self.change(from, intensity);
-        let (deformed, output) = model.edit_au_from(&x.view(), &from, &to).unwrap_or(Err(Error::NotAuModel))?;
+        let (deformed, output) = match (model, self.local_change(from, intensity)) {
+            (Model::Deform(file), Some(change)) => {
+                let points = match points {
+                    Some(p) => scale_points(p, crop.width(), meta.width),
+                    None => scale_points(&self.template.mean_landmarks()?, self.template.size, meta.width),
+                };
+                let (e, f) = file.model.predict_local_with_flow(&x.view(), &points, &change)?;
+                if let Some(out) = flow {
+                    *out = Some(f);
+                }
+                (e.deformed, e.output)
+            }
+            _ => {
+                let (from, to) = self.change(from, intensity);
+                model.edit_au_from(&x.view(), &from, &to).unwrap_or(Err(Error::NotAuModel))?
+            }
+        };
         let back = |img: &Image<f32>| fit_f32(OutputMode::Clip.to_pixels(img, norm), crop.width(), crop.height());
         Ok((back(&output), Some(back(&deformed))))
     }
+}
+
+/// Landmarks in a crop of side `from` moved to a crop of side `to`.
+fn scale_points(points: &Points, from: usize, to: usize) -> Points {
+    let k = to as f32 / from.max(1) as f32;
+    points.map(|(x, y)| (x * k, y * k))
 }
 
 /// How the aligned crop is named in the building blocks' error messages.

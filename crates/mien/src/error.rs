@@ -64,6 +64,11 @@ pub enum Error {
         "Action Units need a model conditioned on them: the built-in `deform` model, or a deform or defgan model file"
     )]
     NotAuModel,
+    /// Feature sliders or local Action Units given to a model without a per-AU flow basis.
+    #[error(
+        "feature sliders (--smile, --brows-up, …) need the deformation model: the built-in `deform` model or a deform model file"
+    )]
+    NotLocalModel,
     /// A model kind that needs a feature this build lacks.
     #[error("{} is a defgan model, but this build has no defgan: build with the `defgan` feature (`cargo build --release -p mien-cli --features defgan`, docs/defgan.md)", path.display())]
     DefganNotBuilt {

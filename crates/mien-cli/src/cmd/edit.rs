@@ -30,6 +30,55 @@ pub struct Args {
     /// Action Unit intensities instead of an expression (-m deform), e.g. AU12=0.8,AU6=0.5.
     #[arg(long, value_name = "LIST", value_parser = values::au_list)]
     pub au: Option<AuVector>,
+    /// Feature slider: lip corners up and out, cheeks raised; −1 takes a smile away (-1..1, -m deform).
+    #[arg(
+        long,
+        value_name = "-1..1",
+        allow_negative_numbers = true,
+        help_heading = "Feature sliders (-m deform; instead of -e)"
+    )]
+    pub smile: Option<f32>,
+    /// Feature slider: brows raised; −1 lowers them (-1..1).
+    #[arg(
+        long,
+        value_name = "-1..1",
+        allow_negative_numbers = true,
+        help_heading = "Feature sliders (-m deform; instead of -e)"
+    )]
+    pub brows_up: Option<f32>,
+    /// Feature slider: brows lowered and drawn together (0..1).
+    #[arg(long, value_name = "0..1", help_heading = "Feature sliders (-m deform; instead of -e)")]
+    pub brows_down: Option<f32>,
+    /// Feature slider: upper lids raised; −1 narrows the eyes (-1..1).
+    #[arg(
+        long,
+        value_name = "-1..1",
+        allow_negative_numbers = true,
+        help_heading = "Feature sliders (-m deform; instead of -e)"
+    )]
+    pub eyes_wide: Option<f32>,
+    /// Feature slider: jaw dropped; −1 closes an open mouth (-1..1).
+    #[arg(
+        long,
+        value_name = "-1..1",
+        allow_negative_numbers = true,
+        help_heading = "Feature sliders (-m deform; instead of -e)"
+    )]
+    pub mouth_open: Option<f32>,
+    /// Feature slider: lip corners pulled down (0..1).
+    #[arg(long, value_name = "0..1", help_heading = "Feature sliders (-m deform; instead of -e)")]
+    pub lip_corners_down: Option<f32>,
+    /// Feature slider: nose wrinkled, upper lip raised (0..1).
+    #[arg(long, value_name = "0..1", help_heading = "Feature sliders (-m deform; instead of -e)")]
+    pub nose_wrinkle: Option<f32>,
+    /// Feature slider: +1 closes the eye on the left of the picture, −1 the one on the right.
+    #[arg(
+        long,
+        value_name = "-1..1",
+        allow_negative_numbers = true,
+        help_heading = "Feature sliders (-m deform; instead of -e)"
+    )]
+    pub wink: Option<f32>,
     /// Write a strip of the edit at these intensities side by side, e.g. 0,0.25,0.5,0.75,1 (one photo).
     #[arg(long, value_name = "LIST", value_parser = values::intensities)]
     pub sweep: Option<std::vec::Vec<f32>>,
@@ -118,6 +167,18 @@ impl Edit {
             })
             .source(a.from)
             .context("--from")?;
+        if let Some(features) = features(&a)? {
+            anyhow::ensure!(
+                a.expression.is_none() && a.au.is_none(),
+                "feature sliders change the face as it is: give them instead of -e or --au, not with them"
+            );
+            editor = editor.with_features(features).map_err(|e| match e {
+                mien::Error::NotLocalModel => anyhow::anyhow!(
+                    "feature sliders (--smile, --brows-up, …) need the deformation model: use -m deform (the default) or a deform model file"
+                ),
+                e => anyhow::Error::new(e),
+            })?;
+        }
         if let Some(au) = a.au {
             editor = editor.with_au(au).map_err(|e| match e {
                 mien::Error::NotAuModel => anyhow::anyhow!(
@@ -160,6 +221,30 @@ impl Edit {
             timings: a.timings,
         })
     }
+}
+
+/// The feature sliders given on the command line, checked; `None` when none is.
+fn features(a: &Args) -> Result<Option<mien::deform::Features>> {
+    let given = [
+        ("smile", a.smile),
+        ("brows-up", a.brows_up),
+        ("brows-down", a.brows_down),
+        ("eyes-wide", a.eyes_wide),
+        ("mouth-open", a.mouth_open),
+        ("lip-corners-down", a.lip_corners_down),
+        ("nose-wrinkle", a.nose_wrinkle),
+        ("wink", a.wink),
+    ];
+    if given.iter().all(|(_, v)| v.is_none()) {
+        return Ok(None);
+    }
+    let mut f = mien::deform::Features::zero();
+    for (name, v) in given {
+        if let Some(v) = v {
+            f.set(name, v).with_context(|| format!("--{name}"))?;
+        }
+    }
+    Ok(Some(f))
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {

@@ -112,6 +112,18 @@ impl Browser {
     }
 }
 
+impl Browser {
+    /// Waits (polling cheaply, so the page's own timing is not disturbed)
+    /// until the result shows these slider values; returns the page's update time in ms.
+    fn wait_features(&self, want: &str) -> f64 {
+        const POLL: &str = "const b = document.getElementById('after'); \
+            return document.body.dataset.state === 'done' && b.dataset.features === arguments[0] ? Number(b.dataset.updateMs || 0) : null";
+        wait_for(&format!("the result with {want}"), Duration::from_secs(60), || {
+            self.call("POST", "/execute/sync", Some(json!({ "script": POLL, "args": [want] }))).as_f64()
+        })
+    }
+}
+
 impl Drop for Browser {
     fn drop(&mut self) {
         if !self.session.is_empty() {
@@ -225,4 +237,90 @@ fn base64_decode(s: &str) -> Vec<u8> {
         out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
     }
     out
+}
+
+/// Pixels that differ between before and after (any channel by more than 2
+/// levels), their bounding box, and what the result says of itself.
+const CHANGED: &str = r#"
+const a = document.getElementById('before'), b = document.getElementById('after');
+if (!b.complete || !b.naturalWidth) return null;
+const px = (img) => { const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+  const g = c.getContext('2d'); g.drawImage(img, 0, 0); return g.getImageData(0, 0, c.width, c.height).data; };
+const x = px(a), y = px(b), w = b.naturalWidth;
+let diff = 0, x0 = 1e9, y0 = 1e9, x1 = -1, y1 = -1;
+for (let i = 0; i < Math.min(x.length, y.length); i += 4) {
+  if (Math.abs(x[i] - y[i]) > 2 || Math.abs(x[i+1] - y[i+1]) > 2 || Math.abs(x[i+2] - y[i+2]) > 2) {
+    diff++; const p = i / 4, px_ = p % w, py = Math.floor(p / w);
+    x0 = Math.min(x0, px_); y0 = Math.min(y0, py); x1 = Math.max(x1, px_ + 1); y1 = Math.max(y1, py + 1);
+  }
+}
+return { diff, box: [x0, y0, x1, y1], features: b.dataset.features || '', region: b.dataset.region || '',
+  ms: Number(b.dataset.updateMs || 0), state: document.body.dataset.state };
+"#;
+
+#[test]
+fn each_feature_slider_changes_only_its_region_in_chromium() {
+    let (Some(chromium), Some(chromedriver)) = (
+        find_program("MIEN_CHROMIUM", &["chromium", "chromium-browser", "google-chrome"]),
+        find_program("MIEN_CHROMEDRIVER", &["chromedriver"]),
+    ) else {
+        crate::util::skip(
+            "chromium or chromedriver not found; apt-get install -y chromium chromium-driver, \
+             or set MIEN_CHROMIUM and MIEN_CHROMEDRIVER to their paths",
+        );
+        return;
+    };
+    let server = Server::start(&[]);
+    let browser = Browser::start(&chromium, &chromedriver);
+    browser.call("POST", "/url", Some(json!({ "url": server.url("/") })));
+    let names: Vec<String> = wait_for("the sliders", Duration::from_secs(20), || {
+        let v = browser.script("return [...document.querySelectorAll('#features input')].map(i => i.dataset.feature)");
+        v.as_array().filter(|a| a.len() == 8).map(|a| a.iter().map(|n| n.as_str().unwrap().to_string()).collect())
+    });
+    assert!(!browser.script("return document.getElementById('features-field').hidden").as_bool().unwrap());
+    browser.send_keys("#file", sample("astronaut.png").to_str().unwrap());
+    browser.wait_done("the first edit");
+
+    let mut times = Vec::new();
+    for name in &names {
+        browser.script("document.getElementById('features-reset').click()");
+        // ArrowRight ×20 in steps of 0.05: 0 → 1, one input event (and coalesced request) per key.
+        browser.send_keys(&format!("#features input[data-feature='{name}']"), &"\u{E014}".repeat(20));
+        let want = format!("{name}=1.00");
+        browser.wait_features(&want);
+        let v = browser.script(CHANGED);
+        let diff = v["diff"].as_u64().unwrap();
+        assert!(diff > 30, "{name}: only {diff} pixels changed: {v}");
+        let region: Vec<f64> = v["region"].as_str().unwrap().split(',').map(|s| s.parse().unwrap()).collect();
+        let b: Vec<f64> = v["box"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+        // Bilinear resampling may touch the pixel next to the region's edge.
+        let inside =
+            b[0] >= region[0] - 1.0 && b[1] >= region[1] - 1.0 && b[2] <= region[2] + 1.0 && b[3] <= region[3] + 1.0;
+        assert!(inside, "{name}: pixels changed in {b:?}, outside its region {region:?}: {v}");
+        // One step back (ArrowLeft): a single update with nothing else in flight, timed by the page.
+        std::thread::sleep(Duration::from_millis(400));
+        browser.send_keys(&format!("#features input[data-feature='{name}']"), "\u{E012}");
+        let want = format!("{name}=0.95");
+        let ms = browser.wait_features(&want);
+        let split = browser.script("const b = document.getElementById('after'); return `answer ${b.dataset.answerMs} ms, server ${b.dataset.serverMs} ms`");
+        println!(
+            "slider {name}: {diff} pixels changed in {b:?} within {region:?}; one step {ms:.0} ms ({})",
+            split.as_str().unwrap_or("")
+        );
+        times.push(ms);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "slider updates (512×512, key press → result shown, incl. 30 ms debounce): median {:.0} ms, max {:.0} ms",
+        times[times.len() / 2],
+        times[times.len() - 1]
+    );
+    // A preset sets the sliders.
+    browser.script("[...document.querySelectorAll('#presets button')].find(b => b.textContent === 'surprise').click()");
+    let v = wait_for("the surprise preset", Duration::from_secs(60), || {
+        let v = browser.script(CHANGED);
+        (v["state"] == "done" && v["features"].as_str().is_some_and(|f| f.contains("mouth-open=1.00"))).then_some(v)
+    });
+    assert!(v["diff"].as_u64().unwrap() > 100, "{v}");
+    assert!(server.healthy());
 }

@@ -150,7 +150,7 @@ fn warped_dataset(data: &PairedDataset, flow: &Flow) -> Result<PairedDataset> {
 }
 
 /// `M = Aᵀ(AAᵀ + μI)⁻¹` as `[17][G]`, by Gauss–Jordan on the small G×G system.
-fn ridge_mix(aus: &[AuVector], mu: f64) -> Result<Vec<f64>> {
+pub(crate) fn ridge_mix(aus: &[AuVector], mu: f64) -> Result<Vec<f64>> {
     let g = aus.len();
     let a: Vec<[f64; AU_COUNT]> = aus.iter().map(AuVector::as_f64).collect();
     // K = AAᵀ + μI, augmented with the identity.

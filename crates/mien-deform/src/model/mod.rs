@@ -51,7 +51,10 @@ mod params;
 mod predict;
 
 pub use file::DeformFile;
+#[cfg(test)]
+pub(crate) use fit::ridge_mix;
 pub use params::{DeformParams, MotionSource};
+pub(crate) use predict::add_residual;
 pub use predict::{Conditioned, Edited};
 
 use mien_core::dataset::PairedDataset;

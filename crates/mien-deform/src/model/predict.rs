@@ -163,7 +163,7 @@ impl Deform {
 
 /// `out += bias + Σ_o w_o ⊙ shift_o(src)`; window entries outside the image
 /// are skipped (MR fits them as zero columns with zero weight).
-fn add_residual(weights: &[f32], w: usize, h: usize, r: usize, src: &[f32], out: &mut [f32]) {
+pub(crate) fn add_residual(weights: &[f32], w: usize, h: usize, r: usize, src: &[f32], out: &mut [f32]) {
     let d = w * h;
     let k = r * r;
     let half = (r / 2) as isize;

@@ -56,6 +56,30 @@ const MEAN_SHAPE: [(f32, f32); 8] = [
     (0.366, 1.098),
 ];
 
+/// All 68 points of the mean JAFFE face in the frame of [`MEAN_SHAPE`] (eye
+/// centres at `(∓0.5, 0)`), from `examples/template_shape.rs`: where a face's
+/// parts sit in a crop when its own landmarks are not known.
+#[rustfmt::skip]
+const MEAN_LANDMARKS: [(f32, f32); 68] = [
+    (-1.098, 0.026), (-1.063, 0.321), (-1.008, 0.604), (-0.947, 0.837),
+    (-0.855, 1.087), (-0.714, 1.280), (-0.538, 1.414), (-0.309, 1.550),
+    (0.021, 1.624), (0.339, 1.539), (0.544, 1.414), (0.703, 1.290),
+    (0.846, 1.089), (0.953, 0.842), (1.012, 0.597), (1.071, 0.330),
+    (1.094, 0.040), (-0.897, -0.269), (-0.766, -0.402), (-0.598, -0.438),
+    (-0.435, -0.419), (-0.292, -0.370), (0.298, -0.370), (0.438, -0.422),
+    (0.600, -0.445), (0.775, -0.408), (0.893, -0.279), (0.003, 0.030),
+    (0.002, 0.238), (0.001, 0.427), (-0.007, 0.600), (-0.175, 0.718),
+    (-0.098, 0.749), (-0.004, 0.767), (0.096, 0.743), (0.174, 0.727),
+    (-0.682, -0.017), (-0.582, -0.063), (-0.438, -0.056), (-0.305, 0.018),
+    (-0.419, 0.065), (-0.573, 0.052), (0.303, 0.018), (0.435, -0.065),
+    (0.582, -0.066), (0.681, -0.001), (0.576, 0.063), (0.423, 0.051),
+    (-0.362, 1.092), (-0.235, 1.020), (-0.089, 0.972), (-0.006, 0.989),
+    (0.074, 0.965), (0.239, 1.039), (0.370, 1.103), (0.248, 1.212),
+    (0.133, 1.278), (-0.001, 1.293), (-0.119, 1.275), (-0.247, 1.217),
+    (-0.340, 1.093), (-0.120, 1.067), (-0.005, 1.067), (0.106, 1.070),
+    (0.336, 1.101), (0.115, 1.147), (0.003, 1.160), (-0.111, 1.152),
+];
+
 /// Eye height as a fraction of the crop size.
 const EYE_Y: f32 = 0.40;
 /// Interocular distance as a fraction of the crop size.
@@ -126,6 +150,17 @@ impl Template {
         Ok(())
     }
 
+    /// The 68 points of the mean face placed in this template's crop (the
+    /// similarity that best takes the mean face's stable points to
+    /// [`Self::points`]): where a face's parts sit when its landmarks are unknown.
+    pub fn mean_landmarks(&self) -> Result<Landmarks> {
+        self.check()?;
+        let fit = Similarity::fit_weighted(&MEAN_SHAPE, &self.points, &Self::weights())?;
+        let mut out = [(0.0, 0.0); 68];
+        out.iter_mut().zip(MEAN_LANDMARKS).for_each(|(o, p)| *o = fit.apply(p));
+        Ok(out)
+    }
+
     /// The stable points of a face, in template order.
     pub fn stable_points(landmarks: &Landmarks) -> Vec<(f32, f32)> {
         STABLE.iter().map(|p| centroid(&p.indices.iter().map(|&i| landmarks[i]).collect::<Vec<_>>())).collect()
@@ -169,6 +204,19 @@ mod tests {
         assert_eq!(ly, ry);
         assert!(((lx + rx) / 2.0 - 64.0).abs() < 1e-4);
         assert!(t.points.iter().all(|&(x, y)| x > 0.0 && x < 128.0 && y > 0.0 && y < 128.0));
+    }
+
+    #[test]
+    fn mean_landmarks_sit_on_the_template() {
+        let t = Template::canonical(128);
+        let pts = t.mean_landmarks().unwrap();
+        // The mean face's stable points are the template's own (up to the table's rounding).
+        for (a, b) in Template::stable_points(&pts).iter().zip(&t.points) {
+            assert!((a.0 - b.0).abs() < 0.6 && (a.1 - b.1).abs() < 0.6, "{a:?} vs {b:?}");
+        }
+        assert!(pts[8].1 > pts[57].1 && pts[57].1 > pts[33].1 && pts[33].1 > pts[27].1, "chin, mouth, nose, eyes");
+        let big = t.resized(256).mean_landmarks().unwrap();
+        assert!((big[30].0 - 2.0 * pts[30].0).abs() < 1e-3);
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub async fn models(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> 
     Json(json!({
         "models": st.catalog.models,
         "default_model": mien::registry::builtin::DEFAULT,
+        // Sliders for `features=` (models of kind `deform`), and the presets that set them.
+        "features": mien::deform::FEATURES.iter().map(|f| json!({ "name": f.name, "label": f.label, "min": f.min, "max": 1.0, "help": f.help })).collect::<Vec<_>>(),
+        "presets": presets(),
         "limits": {
             "max_body_bytes": st.limits.max_body,
             "max_pixels": st.limits.max_pixels,
@@ -39,6 +42,19 @@ pub async fn models(State(st): State<Arc<AppState>>) -> Json<serde_json::Value> 
         },
         "samples": SAMPLES.iter().map(|s| json!({ "url": format!("/samples/{}.png", s.name), "name": s.name, "has_faces": s.has_faces })).collect::<Vec<_>>(),
     }))
+}
+
+/// The slider values of the six expressions' presets.
+fn presets() -> Vec<serde_json::Value> {
+    ["happy", "surprise", "sad", "angry", "disgust", "fear"]
+        .iter()
+        .map(|e| {
+            let f = mien::deform::Features::preset(e).unwrap_or_default();
+            let values: serde_json::Map<String, serde_json::Value> =
+                mien::deform::FEATURES.iter().zip(f.0).map(|(x, v)| (x.name.to_string(), json!(v))).collect();
+            json!({ "name": e, "values": values })
+        })
+        .collect()
 }
 
 /// `GET /samples/{name}.png`: a bundled photo, from the binary.

@@ -22,9 +22,11 @@ pub struct EditParams {
     pub intensity: f32,
     pub faces: FaceChoice,
     pub format: Format,
+    /// Feature sliders (`smile=0.8,brows-up=0.3`): a local change instead of an expression.
+    pub features: Option<mien::deform::Features>,
 }
 
-const KNOWN_PARAMS: [&str; 5] = ["expression", "intensity", "model", "face", "format"];
+const KNOWN_PARAMS: [&str; 6] = ["expression", "intensity", "model", "face", "format", "features"];
 
 impl EditParams {
     pub fn parse(pairs: Vec<(String, String)>) -> Result<Self, ApiError> {
@@ -34,6 +36,7 @@ impl EditParams {
             intensity: 1.0,
             faces: FaceChoice::All,
             format: Format::Png,
+            features: None,
         };
         let mut seen: Vec<&str> = Vec::new();
         for (key, value) in &pairs {
@@ -50,6 +53,12 @@ impl EditParams {
             match *known {
                 "expression" => p.expression = Some(value.clone()),
                 "model" => p.model = value.clone(),
+                "features" => {
+                    let f: mien::deform::Features = value
+                        .parse()
+                        .map_err(|e| ApiError::bad_request("bad_parameter", format!("features={value}: {e}")))?;
+                    p.features = Some(f);
+                }
                 "intensity" => {
                     p.intensity = value.parse::<f32>().ok().filter(|v| (0.0..=mien::MAX_INTENSITY).contains(v)).ok_or_else(|| {
                         ApiError::bad_request(
@@ -83,6 +92,12 @@ impl EditParams {
     /// Checks the model and expression against the catalogue.
     pub fn check(&self, st: &AppState) -> Result<(), ApiError> {
         match st.catalog.editor(&self.model, self.expression.as_deref()) {
+            Ok(e) if self.features.is_some() && e.clone().with_features(Default::default()).is_err() => {
+                Err(ApiError::bad_request(
+                    "bad_parameter",
+                    format!("features: model `{}` has no per-feature motion; use model=deform", self.model),
+                ))
+            }
             Ok(_) => Ok(()),
             Err(Unknown::Model(m)) => Err(ApiError::bad_request(
                 "unknown_model",
@@ -132,6 +147,9 @@ mod tests {
             &[("face", "0")],
             &[("face", "first")],
             &[("format", "webp")],
+            &[("features", "grin=1")],
+            &[("features", "smile=3")],
+            &[("features", "nose-wrinkle=-1")],
             &[("model", "masked"), ("model", "pixel")],
         ] {
             let e = parse(q).err().unwrap_or_else(|| panic!("{q:?} accepted"));

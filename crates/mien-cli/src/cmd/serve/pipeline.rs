@@ -23,6 +23,8 @@ pub struct Output {
     /// Per edited face: before, (motion only, for deformation models), after.
     pub crops: Vec<Vec<Image<u8>>>,
     boxes: Vec<[i64; 4]>,
+    /// Where a slider edit can change the first edited face (photo pixels).
+    region: Option<[f32; 4]>,
     edited: usize,
     cached: bool,
     pub timings: Timings,
@@ -38,13 +40,22 @@ impl Output {
         if let Ok(v) = HeaderValue::from_str(&boxes.join(";")) {
             h.insert("x-mien-face-boxes", v);
         }
+        if let Some(r) = self.region {
+            let v = format!("{:.0},{:.0},{:.0},{:.0}", r[0].floor(), r[1].floor(), r[2].ceil(), r[3].ceil());
+            if let Ok(v) = HeaderValue::from_str(&v) {
+                h.insert("x-mien-region", v);
+            }
+        }
     }
 }
 
 /// Decodes, finds faces, edits them (blocking; runs on a worker).
 pub fn compute(st: &AppState, bytes: &[u8], p: &EditParams, want_crops: bool) -> Result<Output, ApiError> {
-    let editor =
-        st.catalog.editor(&p.model, p.expression.as_deref()).map_err(|_| ApiError::internal("model vanished"))?;
+    let mut editor =
+        st.catalog.editor(&p.model, p.expression.as_deref()).map_err(|_| ApiError::internal("model vanished"))?.clone();
+    if let Some(f) = p.features {
+        editor = editor.with_features(f).map_err(cannot_edit)?;
+    }
     let mut t = Timings::default();
     let key = st.cache.key(bytes);
     let (prepared, cached) = match st.cache.get(key) {
@@ -91,8 +102,12 @@ pub fn compute(st: &AppState, bytes: &[u8], p: &EditParams, want_crops: bool) ->
             crops.push(tiles);
         }
     }
+    let region = match faces.first() {
+        Some(f) => editor.region_box(f).map_err(cannot_edit)?,
+        None => None,
+    };
     let out = edited.image;
-    Ok(Output { image: out, crops, boxes: all, edited: faces.len(), cached, timings: t })
+    Ok(Output { image: out, crops, boxes: all, region, edited: faces.len(), cached, timings: t })
 }
 
 /// Decodes the upload and finds every face with its landmarks.

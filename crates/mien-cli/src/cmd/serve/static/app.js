@@ -10,12 +10,15 @@ const ui = {
   faceField: $("face-field"), faces: $("faces"), faceCount: $("face-count"), boxes: $("boxes"),
   before: $("before"), after: $("after"), spinner: $("spinner"), download: $("download"),
   status: $("status"), timing: $("timing"), cropsFigure: $("crops-figure"), crops: $("crops"),
+  featuresField: $("features-field"), features: $("features"), presets: $("presets"), featuresReset: $("features-reset"),
 };
 
 const state = {
   catalog: null, photo: null, photoName: "photo", model: "deform", expression: null,
   intensity: 1, face: "all", boxes: [], inFlight: false, dirty: false, timer: 0,
   beforeUrl: null, afterUrl: null, cropsUrl: null,
+  // Feature sliders (deformation models): name → value; any non-zero one replaces the expression.
+  features: {}, changedAt: 0, cropsTimer: 0,
 };
 
 const MESSAGES = {
@@ -60,6 +63,7 @@ async function init() {
   state.model = state.catalog.default_model;
   ui.model.value = state.model;
   renderExpressions();
+  renderFeatures();
   for (const s of state.catalog.samples.filter((s) => s.has_faces)) {
     const b = document.createElement("button");
     b.type = "button";
@@ -80,8 +84,61 @@ function currentModel() {
 function renderExpressions() {
   const m = currentModel();
   if (!m.expressions.includes(state.expression)) state.expression = m.default_expression;
+  const sliding = featuresOn();
   ui.expressions.replaceChildren(...m.expressions.map((e) =>
-    chip(e, e === state.expression, () => { state.expression = e; renderExpressions(); schedule(0); })));
+    chip(e, !sliding && e === state.expression, () => {
+      state.expression = e;
+      setFeatures({});
+      renderExpressions();
+      schedule(0);
+    })));
+}
+
+// One slider per facial feature, for models of kind `deform`; presets set them.
+function renderFeatures() {
+  const m = currentModel();
+  ui.featuresField.hidden = !m || m.kind !== "deform";
+  ui.features.replaceChildren(...state.catalog.features.map((f) => {
+    const label = document.createElement("label");
+    label.className = "slider";
+    label.title = f.help;
+    const name = document.createElement("span");
+    name.textContent = f.label;
+    const input = document.createElement("input");
+    Object.assign(input, { type: "range", min: String(Math.round(f.min * 100)), max: "100", step: "5", value: "0" });
+    input.dataset.feature = f.name;
+    const out = document.createElement("output");
+    out.textContent = "0";
+    input.addEventListener("input", () => {
+      state.features[f.name] = Number(input.value) / 100;
+      out.textContent = input.value === "0" ? "0" : (Number(input.value) / 100).toFixed(2);
+      state.changedAt = performance.now();
+      renderExpressions();
+      schedule(30);
+    });
+    label.append(name, input, out);
+    return label;
+  }));
+  ui.presets.replaceChildren(...state.catalog.presets.map((p) =>
+    chip(p.name, false, () => { setFeatures(p.values); state.changedAt = performance.now(); renderExpressions(); schedule(0); })));
+}
+
+function featuresOn() {
+  return Object.values(state.features).some((v) => v !== 0);
+}
+
+function setFeatures(values) {
+  state.features = {};
+  for (const input of ui.features.querySelectorAll("input")) {
+    const v = values[input.dataset.feature] || 0;
+    state.features[input.dataset.feature] = v;
+    input.value = String(Math.round(v * 100));
+    input.nextElementSibling.textContent = v === 0 ? "0" : v.toFixed(2);
+  }
+}
+
+function featureQuery() {
+  return Object.entries(state.features).filter(([, v]) => v !== 0).map(([k, v]) => `${k}=${v.toFixed(2)}`).join(",");
 }
 
 async function loadSample(s) {
@@ -146,7 +203,10 @@ async function pump() {
 
 async function edit() {
   const sent = { model: state.model, expression: state.expression, intensity: state.intensity, face: state.face };
+  const features = currentModel().kind === "deform" ? featureQuery() : "";
   const query = new URLSearchParams({ ...sent, intensity: sent.intensity.toFixed(2) });
+  if (features) query.set("features", features);
+  const started = state.changedAt;
   let res;
   try {
     res = await fetch(`/api/edit?${query}`, {
@@ -175,11 +235,20 @@ async function edit() {
     setState("error");
     return;
   }
+  const answered = performance.now();
   const blob = await res.blob();
   if (state.afterUrl) URL.revokeObjectURL(state.afterUrl);
   state.afterUrl = URL.createObjectURL(blob);
   ui.after.dataset.intensity = sent.intensity.toFixed(2);
   await new Promise((resolve) => { ui.after.onload = resolve; ui.after.onerror = resolve; ui.after.src = state.afterUrl; });
+  // For the browser test and the curious: what this result shows, where sliders may act, how long it took.
+  ui.after.dataset.features = features;
+  ui.after.dataset.region = res.headers.get("X-Mien-Region") || "";
+  if (started) {
+    ui.after.dataset.updateMs = (performance.now() - started).toFixed(1);
+    ui.after.dataset.answerMs = (answered - started).toFixed(1);
+    ui.after.dataset.serverMs = serverTime(res.headers.get("Server-Timing")).toFixed(1);
+  }
   ui.download.href = state.afterUrl;
   ui.download.download = `${state.photoName}-${sent.expression}.${blob.type === "image/jpeg" ? "jpg" : "png"}`;
   ui.download.setAttribute("aria-disabled", "false");
@@ -189,9 +258,16 @@ async function edit() {
   renderFaces(found);
   const total = serverTime(res.headers.get("Server-Timing"));
   ui.timing.textContent = total ? `${total.toFixed(0)} ms on the server` : "";
-  setStatus(`${sent.expression} at ${Math.round(sent.intensity * 100)}% · ${edited} of ${found} face(s) edited`);
+  const what = features ? features.replace(/,/g, ", ") : sent.expression;
+  setStatus(`${what} at ${Math.round(sent.intensity * 100)}% · ${edited} of ${found} face(s) edited`);
   setState("done");
-  await showCrops(query);
+  scheduleCrops(query);
+}
+
+// The aligned crops follow once the controls rest, so they never hold up the next edit.
+function scheduleCrops(query) {
+  clearTimeout(state.cropsTimer);
+  state.cropsTimer = setTimeout(() => { if (!state.inFlight && !state.dirty) showCrops(query); }, 250);
 }
 
 // Deformation models also show the aligned face after the motion step alone.
@@ -258,7 +334,8 @@ ui.drop.addEventListener("drop", (e) => {
   const f = e.dataTransfer.files[0];
   if (f) setPhoto(f, f.name);
 });
-ui.model.addEventListener("change", () => { state.model = ui.model.value; renderExpressions(); schedule(0); });
+ui.model.addEventListener("change", () => { state.model = ui.model.value; renderExpressions(); renderFeatures(); setFeatures({}); schedule(0); });
+ui.featuresReset.addEventListener("click", () => { setFeatures({}); renderExpressions(); schedule(0); });
 ui.intensity.addEventListener("input", () => {
   state.intensity = Number(ui.intensity.value) / 100;
   ui.intensityValue.textContent = `${ui.intensity.value}%`;
