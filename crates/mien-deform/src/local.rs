@@ -84,7 +84,7 @@ const OUTER_LIPS: [usize; 12] = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59]
 const LIPS: [usize; 20] = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67];
 
 /// The region of every supported AU, in [`crate::au::AUS`] order (FACS: where each
-/// muscle's action shows). `docs/img/au-regions.png` draws them.
+/// muscle's action shows). `docs/img/au-regions.jpg` draws them.
 pub const REGIONS: [Region; AU_COUNT] = [
     Region {
         au: 1,

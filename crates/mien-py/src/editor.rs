@@ -59,7 +59,13 @@ fn face_choice(faces: usize) -> FaceChoice {
 }
 
 impl PyEditor {
-    fn editor(&self, expression: &str, aus: Option<&str>, faces: usize) -> mien::Result<Editor> {
+    fn editor(
+        &self,
+        expression: &str,
+        aus: Option<&str>,
+        features: Option<&str>,
+        faces: usize,
+    ) -> mien::Result<Editor> {
         let model = match &self.source {
             Source::Named(name, cache) => cache.get(name, expression)?,
             Source::Loaded(m) => Arc::clone(m),
@@ -74,6 +80,9 @@ impl PyEditor {
         if let Some(text) = aus {
             ed = ed.with_au(parse_au_list(text)?)?;
         }
+        if let Some(text) = features {
+            ed = ed.with_features(text.parse()?)?;
+        }
         Ok(ed)
     }
 
@@ -82,10 +91,11 @@ impl PyEditor {
         img: &Image<u8>,
         expression: &str,
         aus: Option<&str>,
+        features: Option<&str>,
         faces: usize,
         detect: bool,
     ) -> mien::Result<Edited> {
-        let ed = self.editor(expression, aus, faces)?;
+        let ed = self.editor(expression, aus, features, faces)?;
         let f = finder()?;
         let mut t = Timings::default();
         if detect {
@@ -149,7 +159,8 @@ impl PyEditor {
     }
 
     /// Edits one photo; `faces`: 0 = every face, n = the n-th largest.
-    #[pyo3(signature = (image, expression="happy", aus=None, faces=0, detect=true))]
+    #[pyo3(signature = (image, expression="happy", aus=None, faces=0, detect=true, features=None))]
+    #[allow(clippy::too_many_arguments)]
     fn edit<'py>(
         &self,
         py: Python<'py>,
@@ -158,14 +169,15 @@ impl PyEditor {
         aus: Option<&str>,
         faces: usize,
         detect: bool,
+        features: Option<&str>,
     ) -> PyResult<Bound<'py, PyArrayDyn<u8>>> {
         let img = image_from(&image, "image")?;
-        let edited = py.detach(|| self.run(&img, expression, aus, faces, detect)).py()?;
+        let edited = py.detach(|| self.run(&img, expression, aus, features, faces, detect)).py()?;
         Ok(image_to_py(py, edited.image))
     }
 
     /// Edits photo files as `mien edit` does: reads `src`, writes the PNG `dst` atomically.
-    #[pyo3(signature = (src, dst, expression="happy", aus=None, faces=0, detect=true))]
+    #[pyo3(signature = (src, dst, expression="happy", aus=None, faces=0, detect=true, features=None))]
     #[allow(clippy::too_many_arguments)]
     fn edit_file(
         &self,
@@ -176,11 +188,13 @@ impl PyEditor {
         aus: Option<&str>,
         faces: usize,
         detect: bool,
+        features: Option<&str>,
     ) -> PyResult<()> {
         py.detach(|| {
             let img = image::load(&src, DecodeLimits::default()).map_err(mien::Error::from)?;
-            let edited =
-                self.run(&img, expression, aus, faces, detect).map_err(|e| e.context(src.display().to_string()))?;
+            let edited = self
+                .run(&img, expression, aus, features, faces, detect)
+                .map_err(|e| e.context(src.display().to_string()))?;
             image::save_png(&edited.image, &dst).map_err(mien::Error::from)
         })
         .py()
@@ -195,7 +209,7 @@ impl PyEditor {
     /// The model's alignment template (JSON text) for an expression.
     #[pyo3(signature = (expression="happy"))]
     fn template_json(&self, expression: &str) -> PyResult<String> {
-        let ed = self.editor(expression, None, 0).py()?;
+        let ed = self.editor(expression, None, None, 0).py()?;
         serde_json::to_string(ed.template()).map_err(|e| value_error(e.to_string()))
     }
 }

@@ -74,7 +74,11 @@ fn class(e: &Error) -> Class {
         Error::UnknownModel { .. } => Class::NotFound,
         Error::Read { error, .. } if error.kind() == ErrorKind::NotFound => Class::NotFound,
         Error::Read { .. } => Class::Os,
-        Error::UnknownExpression { .. } | Error::Intensity(_) | Error::NotAuModel | Error::Json { .. } => Class::Value,
+        Error::UnknownExpression { .. }
+        | Error::Intensity(_)
+        | Error::NotAuModel
+        | Error::NotLocalModel
+        | Error::Json { .. } => Class::Value,
         _ => Class::Other,
     }
 }

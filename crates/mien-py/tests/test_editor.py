@@ -120,3 +120,19 @@ def test_source_matches_mien_edit_from(astronaut, mien_bin, tmp_path):
     assert np.abs(auto.astype(int) - neutral.astype(int)).max() > 10
     with pytest.raises(ValueError, match="source"):
         mien.Editor(source="smug")
+
+
+def test_features_match_mien_edit_sliders(astronaut, mien_bin, tmp_path):
+    out = tmp_path / "sliders.png"
+    run_cli(mien_bin, "edit", SAMPLES / "astronaut.png", "--smile", "0.8", "--brows-up", "-0.3", "-o", out)
+    mine = mien.Editor().edit(astronaut, features={"smile": 0.8, "brows_up": -0.3})
+    assert np.array_equal(mine, mien.read_image(out))
+    assert not np.array_equal(mine, astronaut)
+    with pytest.raises(ValueError, match="unknown feature"):
+        mien.Editor().edit(astronaut, features={"grin": 1})
+    with pytest.raises(ValueError, match="from -1 to 1"):
+        mien.Editor().edit(astronaut, features={"smile": 3})
+    with pytest.raises(ValueError, match="deformation model"):
+        mien.Editor("masked").edit(astronaut, features={"smile": 1})
+    with pytest.raises(ValueError, match="features"):
+        mien.Editor().edit(astronaut, features={})

@@ -47,7 +47,12 @@ pub struct Args {
     )]
     pub brows_up: Option<f32>,
     /// Feature slider: brows lowered and drawn together (0..1).
-    #[arg(long, value_name = "0..1", help_heading = "Feature sliders (-m deform; instead of -e)")]
+    #[arg(
+        long,
+        value_name = "0..1",
+        allow_negative_numbers = true,
+        help_heading = "Feature sliders (-m deform; instead of -e)"
+    )]
     pub brows_down: Option<f32>,
     /// Feature slider: upper lids raised; −1 narrows the eyes (-1..1).
     #[arg(
@@ -66,10 +71,20 @@ pub struct Args {
     )]
     pub mouth_open: Option<f32>,
     /// Feature slider: lip corners pulled down (0..1).
-    #[arg(long, value_name = "0..1", help_heading = "Feature sliders (-m deform; instead of -e)")]
+    #[arg(
+        long,
+        value_name = "0..1",
+        allow_negative_numbers = true,
+        help_heading = "Feature sliders (-m deform; instead of -e)"
+    )]
     pub lip_corners_down: Option<f32>,
     /// Feature slider: nose wrinkled, upper lip raised (0..1).
-    #[arg(long, value_name = "0..1", help_heading = "Feature sliders (-m deform; instead of -e)")]
+    #[arg(
+        long,
+        value_name = "0..1",
+        allow_negative_numbers = true,
+        help_heading = "Feature sliders (-m deform; instead of -e)"
+    )]
     pub nose_wrinkle: Option<f32>,
     /// Feature slider: +1 closes the eye on the left of the picture, −1 the one on the right.
     #[arg(

@@ -217,6 +217,40 @@ fn deform_edits_with_aus_sweeps_and_rejects_bad_au_lists() {
 }
 
 #[test]
+fn feature_sliders_edit_locally_and_refuse_bad_values() {
+    let fx = Fixture::with_dataset(8, 1);
+    let photo = sample("astronaut.png");
+    let p = photo.to_str().unwrap();
+    run_expect(&["edit", p, "--smile", "0.8", "--brows-up", "-0.5", "-o", "s.png"], fx.dir.path(), 0);
+    run_expect(&["edit", p, "--wink", "1", "-o", "w.png"], fx.dir.path(), 0);
+    let (orig, smile, wink) = (load(&photo), load(&fx.path("s.png")), load(&fx.path("w.png")));
+    // Rows that change: the smile and brows reach from the brows to the chin, the wink only the eye's rows.
+    let rows = |img: &mien::core::image::Image<u8>| {
+        let w = orig.width();
+        let changed: Vec<usize> = (0..orig.height())
+            .filter(|&y| (0..w).any(|x| orig.plane(0)[y * w + x].abs_diff(img.plane(0)[y * w + x]) > 2))
+            .collect();
+        (changed.len(), changed.first().copied().unwrap_or(0), changed.last().copied().unwrap_or(0))
+    };
+    let (s, w) = (rows(&smile), rows(&wink));
+    assert!(s.0 > 80 && w.0 > 3 && w.0 < 30, "rows changed: sliders {s:?}, wink {w:?}");
+    assert!(w.1 > s.1 && w.2 < s.2, "the wink's rows {w:?} lie inside the smile and brows' {s:?}");
+    for (args, needle) in [
+        (&["--smile", "2"][..], "--smile: smile = 2: must be a number from -1 to 1"),
+        (&["--nose-wrinkle", "-0.5"], "from 0 to 1"),
+        (&["--smile", "0.5", "-e", "sad"], "instead of -e or --au"),
+        (&["--smile", "0.5", "-m", "masked"], "need the deformation model"),
+    ] {
+        let mut cmd = vec!["edit", p];
+        cmd.extend_from_slice(args);
+        cmd.extend_from_slice(&["-o", "bad.png"]);
+        let err = run_expect(&cmd, fx.dir.path(), 2);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    assert!(!fx.path("bad.png").exists());
+}
+
+#[test]
 fn score_prints_probabilities_per_image() {
     let fx = Fixture::with_dataset(8, 1);
     let photo = sample("astronaut.png");

@@ -40,6 +40,14 @@ def _aus_arg(aus: Optional[Mapping[Union[str, int], float]]) -> Optional[str]:
     return ",".join(parts)
 
 
+def _features_arg(features: Optional[Mapping[str, float]]) -> Optional[str]:
+    if features is None:
+        return None
+    if not isinstance(features, Mapping) or not features:
+        raise ValueError('features: give a non-empty dict of slider values, e.g. {"smile": 0.8, "brows-up": 0.3}')
+    return ",".join(f"{str(k).replace('_', '-')}={float(v)!r}" for k, v in features.items())
+
+
 def _model_arg(model: Any) -> Any:
     if isinstance(model, _mien.Model):
         return model
@@ -105,13 +113,18 @@ class Editor:
         aus: Optional[Mapping[Union[str, int], float]] = None,
         faces: Union[str, int] = "all",
         detect: bool = True,
+        features: Optional[Mapping[str, float]] = None,
     ) -> np.ndarray:
         """The photo (``(H, W)`` or ``(H, W, 3)`` uint8) with every face (or
         face number ``faces``, largest first) edited towards ``expression``, or
-        towards Action Units ``aus`` (``{"AU12": 0.8}``; deform models).
-        ``detect=False`` treats the photo as a face crop (``mien edit
+        towards Action Units ``aus`` (``{"AU12": 0.8}``; deform models, each AU
+        in its own region), or by feature sliders ``features`` (``{"smile": 0.8,
+        "brows_up": 0.3}``, each −1…1 or 0…1 as ``mien edit --smile``; deform
+        models). ``detect=False`` treats the photo as a face crop (``mien edit
         --no-detect``). Raises :class:`mien.NoFaceError` when no face is found."""
-        return self._inner.edit(_checks.image(image), expression, _aus_arg(aus), _faces_arg(faces), bool(detect))
+        return self._inner.edit(
+            _checks.image(image), expression, _aus_arg(aus), _faces_arg(faces), bool(detect), _features_arg(features)
+        )
 
     def edit_file(
         self,
@@ -122,12 +135,15 @@ class Editor:
         aus: Optional[Mapping[Union[str, int], float]] = None,
         faces: Union[str, int] = "all",
         detect: bool = True,
+        features: Optional[Mapping[str, float]] = None,
     ) -> None:
         """Edits a photo file into a PNG file; the bytes equal ``mien edit``'s."""
         dst = os.fspath(dst)
         if not dst.lower().endswith(".png"):
             raise ValueError(f"{dst}: mien writes PNG; name the output .png")
-        self._inner.edit_file(os.fspath(src), dst, expression, _aus_arg(aus), _faces_arg(faces), bool(detect))
+        self._inner.edit_file(
+            os.fspath(src), dst, expression, _aus_arg(aus), _faces_arg(faces), bool(detect), _features_arg(features)
+        )
 
     def faces(self, image: Any) -> List[Face]:
         """Every face found, largest first."""

@@ -66,7 +66,13 @@ class _Editor:
         source: str = "auto",
     ) -> None: ...
     def edit(
-        self, image: _U8, expression: str = "happy", aus: Optional[str] = None, faces: int = 0, detect: bool = True
+        self,
+        image: _U8,
+        expression: str = "happy",
+        aus: Optional[str] = None,
+        faces: int = 0,
+        detect: bool = True,
+        features: Optional[str] = None,
     ) -> _U8: ...
     def edit_file(
         self,
@@ -76,6 +82,7 @@ class _Editor:
         aus: Optional[str] = None,
         faces: int = 0,
         detect: bool = True,
+        features: Optional[str] = None,
     ) -> None: ...
     def faces(self, image: _U8) -> List[Dict[str, Any]]: ...
     def template_json(self, expression: str = "happy") -> str: ...
