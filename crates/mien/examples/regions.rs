@@ -63,7 +63,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if s.is_zero() {
                 return Ok(aligned.crop.clone());
             }
-            let edited = base.clone().with_features(s)?.edit_faces(&photo, &[face.clone()], &mut Timings::default())?;
+            let edited = base.clone().with_features(s)?.edit_faces(
+                &photo,
+                std::slice::from_ref(&face),
+                &mut Timings::default(),
+            )?;
             Ok(crop_of(&edited.image)?)
         };
         for (row, tile) in [tinted, edit(low)?, edit(one)?].iter().enumerate() {
