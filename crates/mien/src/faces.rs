@@ -77,9 +77,14 @@ impl FaceFinder {
         Ok((faces, det.skipped_small))
     }
 
-    /// Landmarks for each box.
+    /// Landmarks for each box; faces rolled by more than
+    /// [`mien_face::landmarks::UPRIGHT_ROLL_DEG`] are placed on an upright copy
+    /// ([`Landmarker::landmarks_upright`]).
     pub fn landmarks(&self, img: &Image<u8>, faces: Vec<FaceBox>) -> Result<Vec<Found>> {
-        faces.into_iter().map(|face| Ok(Found { landmarks: self.landmarker.landmarks(img, &face)?, face })).collect()
+        faces
+            .into_iter()
+            .map(|face| Ok(Found { landmarks: self.landmarker.landmarks_upright(img, &face)?, face }))
+            .collect()
     }
 }
 
