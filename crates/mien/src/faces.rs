@@ -89,6 +89,12 @@ impl FaceFinder {
 }
 
 impl FaceFinder {
+    /// Landmarks placed again from earlier points of the same face (the
+    /// previous video frame's), without detection; see [`Landmarker::refine`].
+    pub fn refine(&self, img: &Image<u8>, points: &Landmarks) -> Result<Landmarks> {
+        Ok(self.landmarker.refine(img, points)?)
+    }
+
     /// Landmarks of a photo that is already a face crop (`--no-detect`): the
     /// whole image is the face box. `None` when the points do not look like a
     /// frontal face (see [`plausible_face`]), e.g. on an animal or a sketch.
