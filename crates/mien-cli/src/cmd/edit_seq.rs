@@ -99,7 +99,7 @@ impl Source {
                 };
                 let frames = if ext(path) == "gif" {
                     image::codecs::gif::GifDecoder::new(open()?)
-                        .with_context(|| format!("{}: not a readable GIF", path.display()))?
+                        .with_context(|| format!("{}: not a readable GIF, or a GIF with no frame", path.display()))?
                         .into_frames()
                 } else {
                     image::codecs::png::PngDecoder::new(open()?)
