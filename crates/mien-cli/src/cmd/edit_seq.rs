@@ -9,8 +9,9 @@
 //!
 //! Limits: at most [`MAX_FRAMES`] frames, all of one size (a folder whose
 //! frames differ is refused, naming the first odd one); a sequence with no
-//! frame is refused. The input is read twice (once to check, once to edit)
-//! so that a refused input costs no editing. Nothing is written until every
+//! frame is refused. The input is read twice (a folder's frame headers or an
+//! animation's frames to check, then every frame to edit) so that a refused
+//! input costs no editing. Nothing is written until every
 //! frame is edited: the GIF goes to a temporary file renamed into place, the
 //! PNG frames are staged and renamed together.
 
@@ -128,21 +129,21 @@ impl Source {
 }
 
 /// Checks the sequence (count, sizes) without editing: the frame count.
+/// A folder's frames are only measured (their headers), an animation's decoded.
 fn check(input: &Path, source: &Source) -> Result<usize> {
     let mut n = 0usize;
     let mut size = None;
-    source.for_each(&mut |f| {
+    let mut each = |name: &str, s: (usize, usize)| -> Result<()> {
         n += 1;
         if n > MAX_FRAMES {
             bail!("{}: more than {MAX_FRAMES} frames; mien edits at most {MAX_FRAMES} frames at a time, split the sequence", input.display());
         }
-        let s = (f.image.width(), f.image.height());
         match size {
             None => size = Some(s),
             Some(first) if first != s => bail!(
                 "{}: frame {} is {}×{}, the first frame {}×{}; every frame of a sequence must have one size",
                 input.display(),
-                f.name,
+                name,
                 s.0,
                 s.1,
                 first.0,
@@ -151,7 +152,16 @@ fn check(input: &Path, source: &Source) -> Result<usize> {
             _ => {}
         }
         Ok(())
-    })?;
+    };
+    match source {
+        Source::Folder(files) => {
+            for p in files {
+                let (w, h) = image::image_dimensions(p).with_context(|| format!("cannot read {}", p.display()))?;
+                each(&p.file_name().unwrap_or_default().to_string_lossy(), (w as usize, h as usize))?;
+            }
+        }
+        Source::Animation(_) => source.for_each(&mut |f| each(&f.name, (f.image.width(), f.image.height())))?,
+    }
     if n == 0 {
         bail!(
             "{}: no frames (a folder needs PNG, JPEG, TIFF, BMP or GIF files; an animation at least one frame)",
