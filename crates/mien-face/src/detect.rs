@@ -408,6 +408,26 @@ mod tests {
     }
 
     #[test]
+    fn detector_names_round_trip_and_tiny_options_are_checked() {
+        for name in Detector::NAMES {
+            assert_eq!(name.parse::<Detector>().unwrap().to_string(), name);
+        }
+        assert!("yolo".parse::<Detector>().is_err());
+        assert_eq!(Detector::default(), Detector::Auto);
+        let d = FaceDetector::new().unwrap();
+        let img = Image::new(64, 64, 1);
+        for bad in [
+            DetectOptions { tiny_input: 100, ..Default::default() },
+            DetectOptions { tiny_input: 32, ..Default::default() },
+            DetectOptions { tiny_score: 1.0, ..Default::default() },
+        ] {
+            assert!(matches!(d.detect(&img, &bad), Err(Error::InvalidParam { .. })), "{bad:?}");
+        }
+        let tiny = DetectOptions { detector: Detector::Tiny, ..Default::default() };
+        assert!(d.detect(&Image::new(64, 64, 3), &tiny).unwrap().faces.is_empty());
+    }
+
+    #[test]
     fn area_shrink_averages_blocks() {
         let src = [0u8, 10, 20, 30, 40, 50, 60, 70];
         assert_eq!(area_shrink(&src, 4, 2, 2, 1), vec![25, 45]);
