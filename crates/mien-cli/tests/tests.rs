@@ -6,6 +6,7 @@ mod face;
 mod golden;
 mod hostile;
 mod interop;
+mod sequence;
 mod serve;
 mod snapshots;
 mod util;

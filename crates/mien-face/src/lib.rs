@@ -18,9 +18,10 @@ pub mod expression;
 mod faceapi;
 pub mod landmarks;
 pub mod strength;
+pub mod tiny;
 
 pub use align::{align_face, landmarks_to_crop, paste_back, warp_to_crop, Aligned, Similarity, Template};
-pub use detect::{detect_faces, detect_faces_report, DetectOptions, Detections, FaceBox, FaceDetector};
+pub use detect::{detect_faces, detect_faces_report, DetectOptions, Detections, Detector, FaceBox, FaceDetector};
 pub use error::{Error, Result};
 pub use expression::{expression_class, ExpressionNet, ExpressionProbabilities, EXPRESSION_CLASSES};
 pub use landmarks::{eye_centres, FaceParts, Landmarker, Landmarks};

@@ -13,7 +13,7 @@ use mien_core::pipeline::{self, ApplyOptions};
 use mien_deform::local::{LocalChange, Points};
 use mien_deform::{AuVector, Features};
 use mien_face::align::{align_face, paste_back, Template};
-use mien_face::{ExpressionNet, FaceBox, EXPRESSION_CLASSES};
+use mien_face::{DetectOptions, Detector, ExpressionNet, FaceBox, EXPRESSION_CLASSES};
 
 use crate::compose::{fit_f32, to_f32_at};
 use crate::faces::{detect_options, FaceChoice, FaceFinder, Found};
@@ -71,6 +71,7 @@ pub struct Editor {
     intensity: f32,
     faces: FaceChoice,
     min_face: Option<usize>,
+    detector: Detector,
     colour: Colour,
     motion: Motion,
     source: Source,
@@ -180,6 +181,7 @@ impl Editor {
             intensity: 1.0,
             faces: FaceChoice::All,
             min_face: None,
+            detector: Detector::default(),
             colour: Colour::KeepChroma,
             motion: Motion::FullResolution,
             source: Source::default(),
@@ -264,6 +266,17 @@ impl Editor {
     pub fn min_face(mut self, min_face: Option<usize>) -> Self {
         self.min_face = min_face;
         self
+    }
+
+    /// Which face detector runs (default [`Detector::Auto`]).
+    pub fn detector(mut self, detector: Detector) -> Self {
+        self.detector = detector;
+        self
+    }
+
+    /// The detection settings this editor uses.
+    pub fn detect_options(&self) -> DetectOptions {
+        DetectOptions { detector: self.detector, ..detect_options(self.min_face) }
     }
 
     /// How colour photos keep their colour (default [`Colour::KeepChroma`]).
@@ -382,7 +395,7 @@ impl Editor {
     /// [`Error::NoFace`] when there are none.
     pub fn find_faces(&self, finder: &FaceFinder, img: &Image<u8>, t: &mut Timings) -> Result<(Vec<Found>, usize)> {
         let start = Instant::now();
-        let (boxes, skipped) = finder.detect(img, &detect_options(self.min_face))?;
+        let (boxes, skipped) = finder.detect(img, &self.detect_options())?;
         t.detect += start.elapsed();
         if boxes.is_empty() {
             return Err(Error::NoFace);

@@ -77,13 +77,24 @@ impl FaceFinder {
         Ok((faces, det.skipped_small))
     }
 
-    /// Landmarks for each box.
+    /// Landmarks for each box; faces rolled by more than
+    /// [`mien_face::landmarks::UPRIGHT_ROLL_DEG`] are placed on an upright copy
+    /// ([`Landmarker::landmarks_upright`]).
     pub fn landmarks(&self, img: &Image<u8>, faces: Vec<FaceBox>) -> Result<Vec<Found>> {
-        faces.into_iter().map(|face| Ok(Found { landmarks: self.landmarker.landmarks(img, &face)?, face })).collect()
+        faces
+            .into_iter()
+            .map(|face| Ok(Found { landmarks: self.landmarker.landmarks_upright(img, &face)?, face }))
+            .collect()
     }
 }
 
 impl FaceFinder {
+    /// Landmarks placed again from earlier points of the same face (the
+    /// previous video frame's), without detection; see [`Landmarker::refine`].
+    pub fn refine(&self, img: &Image<u8>, points: &Landmarks) -> Result<Landmarks> {
+        Ok(self.landmarker.refine(img, points)?)
+    }
+
     /// Landmarks of a photo that is already a face crop (`--no-detect`): the
     /// whole image is the face box. `None` when the points do not look like a
     /// frontal face (see [`plausible_face`]), e.g. on an animal or a sketch.

@@ -47,11 +47,13 @@ pub mod memory;
 pub mod protocol;
 pub mod registry;
 pub mod samples;
+pub mod sequence;
 
 pub use editor::{Colour, Edited, Editor, Motion, Source, Timings, MAX_INTENSITY};
 pub use error::{Error, Result};
 pub use faces::{FaceChoice, FaceFinder, Found};
 pub use registry::{Model, ModelKind, ModelSpec, TrainOptions};
+pub use sequence::{TrackedFace, Tracker, TrackerOptions};
 
 pub use mien_core as core;
 #[cfg(feature = "defgan")]

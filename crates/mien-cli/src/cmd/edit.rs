@@ -18,7 +18,7 @@ use crate::values;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Photos to edit.
+    /// Photos to edit, or one image sequence (a folder of frames, an animated GIF or PNG).
     #[arg(required = true)]
     pub photos: Vec<PathBuf>,
     /// Target expression: happy, surprise, sad, angry, disgust, fear [default: happy, or the one a model file was trained for].
@@ -124,6 +124,11 @@ pub struct Args {
     /// Smallest face searched for, in pixels (default 40; down to 24 finds smaller faces, more slowly).
     #[arg(long, value_name = "PX")]
     pub min_face: Option<usize>,
+    /// Face detector: `auto` (SeetaFace cascade, the tiny detector when it finds no face), `seeta`
+    /// (upright faces from 24 px), `tiny` (faces tilted up to 45° or turned, that fill a good part
+    /// of the photo).
+    #[arg(long, default_value = "auto", value_parser = ["auto", "seeta", "tiny"])]
+    pub detector: String,
     /// Output file (one photo) or folder (several).
     #[arg(short = 'o', long)]
     pub output: PathBuf,
@@ -172,6 +177,7 @@ impl Edit {
             })?
             .faces(a.face)
             .min_face(a.min_face)
+            .detector(a.detector.parse().map_err(anyhow::Error::msg)?)
             .colour(match a.colour {
                 ColourArg::KeepChroma => Colour::KeepChroma,
                 ColourArg::Model => Colour::Model,
@@ -204,6 +210,21 @@ impl Edit {
         }
         if a.sweep.is_some() {
             anyhow::ensure!(a.photos.len() == 1, "--sweep writes one strip: give one photo");
+        }
+        if a.photos.len() == 1 && super::edit_seq::is_sequence(&a.photos[0]) {
+            anyhow::ensure!(a.sweep.is_none() && !a.no_detect, "--sweep and --no-detect take photos, not a sequence");
+            let (photos, output, timings) = (a.photos, a.output, a.timings);
+            let no_detect = false;
+            return Ok(Self {
+                editor,
+                photos,
+                sweep: None,
+                no_detect,
+                targets: vec![],
+                output,
+                debug_dir: None,
+                timings,
+            });
         }
         let single = a.photos.len() == 1;
         let targets: Vec<PathBuf> = if single && a.output.extension().is_some() {
@@ -264,6 +285,9 @@ fn features(a: &Args) -> Result<Option<mien::deform::Features>> {
 
 pub fn run(a: Args) -> Result<ExitCode> {
     let s = Edit::from_args(a)?;
+    if s.targets.is_empty() {
+        return super::edit_seq::run(&s.editor, &s.photos[0], &s.output, s.timings);
+    }
     // With --no-detect the landmark network still aligns each crop to the model's template.
     let finder = FaceFinder::new()?;
     let mut t = Timings::default();

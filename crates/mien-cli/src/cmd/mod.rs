@@ -6,6 +6,7 @@ pub mod align;
 pub mod apply;
 pub mod demo;
 pub mod edit;
+pub mod edit_seq;
 pub mod eval;
 pub mod export;
 pub mod import;

@@ -10,13 +10,13 @@
 //! full first convolution, `separable` for depthwise-separable ones,
 //! `dense_block`, `fully_connected`; `network` puts them together.
 
-mod conv;
+pub(crate) mod conv;
 mod dense_block;
 mod fully_connected;
 mod network;
 pub(crate) mod preprocess;
-mod separable;
+pub(crate) mod separable;
 pub(crate) mod tensor;
-mod weights;
+pub(crate) mod weights;
 
 pub(crate) use network::FaceApiNet;

@@ -73,7 +73,7 @@ impl WeightMap {
     }
 
     /// Takes a tensor, checking its shape.
-    fn take(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
+    pub(crate) fn take(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
         let (s, v) =
             self.tensors.remove(name).ok_or_else(|| Error::CorruptWeights(format!("missing tensor {name}")))?;
         if s != shape {
@@ -82,7 +82,7 @@ impl WeightMap {
         Ok(v)
     }
 
-    fn conv(&mut self, prefix: &str, c_in: usize, c_out: usize) -> Result<Conv3x3> {
+    pub(crate) fn conv(&mut self, prefix: &str, c_in: usize, c_out: usize) -> Result<Conv3x3> {
         Ok(Conv3x3 {
             c_in,
             c_out,
@@ -91,7 +91,7 @@ impl WeightMap {
         })
     }
 
-    fn separable(&mut self, prefix: &str, c_in: usize, c_out: usize) -> Result<SeparableConv> {
+    pub(crate) fn separable(&mut self, prefix: &str, c_in: usize, c_out: usize) -> Result<SeparableConv> {
         Ok(SeparableConv {
             c_in,
             c_out,

@@ -13,6 +13,7 @@ pub mod groups;
 
 use mien_core::image::Image;
 
+use crate::align::{warp_to_crop, Similarity};
 use crate::detect::FaceBox;
 use crate::error::{Error, Result};
 use crate::faceapi::preprocess::to_image_coords;
@@ -23,6 +24,32 @@ pub use groups::{eye_centres, FaceParts};
 
 static MANIFEST: &str = include_str!("../../weights/face_landmark_68_model-weights_manifest.json");
 static WEIGHTS: &[u8] = include_bytes!("../../weights/face_landmark_68_model.bin");
+
+/// Eye-line tilt above which [`Landmarker::landmarks_upright`] resamples the face upright, in degrees.
+pub const UPRIGHT_ROLL_DEG: f32 = 8.0;
+
+/// The angle of the line from the image-left eye centre to the other, in
+/// radians (positive: clockwise on screen, y pointing down).
+pub fn eye_roll(points: &Landmarks) -> f32 {
+    let (l, r) = eye_centres(points);
+    (r.1 - l.1).atan2(r.0 - l.0)
+}
+
+/// The square box a face detector would give for a face with these points,
+/// in the face's own frame turned by `roll` radians: its centre (image
+/// pixels) and side. The centre is that of the points' extent along and
+/// across the eye line, the side 1.2 times the extent along it (the tiny
+/// face detector's boxes are 1.1–1.25 times the landmark width on JAFFE).
+pub fn upright_box(points: &Landmarks, roll: f32) -> ((f32, f32), f32) {
+    let (s, c) = roll.sin_cos();
+    let (mut u0, mut u1, mut v0, mut v1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
+    for &(x, y) in points {
+        let (u, v) = (x * c + y * s, -x * s + y * c);
+        (u0, u1, v0, v1) = (u0.min(u), u1.max(u), v0.min(v), v1.max(v));
+    }
+    let (uc, vc) = ((u0 + u1) / 2.0, (v0 + v1) / 2.0);
+    ((uc * c - vc * s, uc * s + vc * c), 1.2 * (u1 - u0))
+}
 
 /// 68 landmark points `(x, y)` in image pixels, in iBUG-300W order.
 pub type Landmarks = [(f32, f32); 68];
@@ -57,6 +84,55 @@ impl Landmarker {
         let (geometry, input) = FaceApiNet::prepare(image, face)?;
         let out = self.forward(&input)?;
         Ok(to_image_coords(&out, &geometry))
+    }
+
+    /// Landmarks that do not depend on which detector drew the box and that
+    /// hold for faces rolled in the image plane. A first pass on `face`
+    /// gives rough points; the network then runs again on the box those
+    /// points imply ([`upright_box`]), so a SeetaFace box, a tiny-detector box
+    /// or a tracked box give the same points. When the eye line is tilted by
+    /// more than [`UPRIGHT_ROLL_DEG`] the network was not trained for it: the
+    /// face is resampled upright, the points placed there and rotated back,
+    /// twice, each time with box and angle from the previous points.
+    pub fn landmarks_upright(&self, image: &Image<u8>, face: &FaceBox) -> Result<Landmarks> {
+        let points = self.landmarks(image, face)?;
+        self.refine(image, &points)
+    }
+
+    /// The refinement of [`landmarks_upright`](Self::landmarks_upright)
+    /// starting from earlier points (e.g. the previous video frame's).
+    pub fn refine(&self, image: &Image<u8>, points: &Landmarks) -> Result<Landmarks> {
+        let roll = eye_roll(points);
+        if !roll.is_finite() {
+            return Err(Error::BadLandmarks("a landmark is not a finite number".into()));
+        }
+        if roll.abs().to_degrees() <= UPRIGHT_ROLL_DEG {
+            let ((cx, cy), side) = upright_box(points, 0.0);
+            let b = FaceBox { x: cx - side / 2.0, y: cy - side / 2.0, w: side, h: side, score: 1.0 };
+            return self.landmarks(image, &b);
+        }
+        let mut points = *points;
+        for _ in 0..2 {
+            let roll = eye_roll(&points);
+            let (centre, side) = upright_box(&points, roll);
+            points = self.landmarks_rotated(image, centre, side, roll)?;
+        }
+        Ok(points)
+    }
+
+    /// Landmarks of the face in the square box (`centre`, `side`) turned by
+    /// `roll` radians: the box is resampled upright at 112 px and the points
+    /// placed there mapped back.
+    pub fn landmarks_rotated(&self, image: &Image<u8>, centre: (f32, f32), side: f32, roll: f32) -> Result<Landmarks> {
+        const HALF: f32 = 112.0;
+        let (cx, cy) = centre;
+        let k = HALF / side.max(1.0);
+        let (a, b) = (k * roll.cos(), -k * roll.sin());
+        let to_crop = Similarity { a, b, tx: HALF - (a * cx - b * cy), ty: HALF - (b * cx + a * cy) };
+        let crop = warp_to_crop(image, &to_crop, 2 * HALF as usize)?;
+        let upright = FaceBox { x: HALF / 2.0, y: HALF / 2.0, w: HALF, h: HALF, score: 1.0 };
+        let back = to_crop.inverse()?;
+        Ok(self.landmarks(&crop, &upright)?.map(|p| back.apply(p)))
     }
 
     /// Runs the network on a prepared `112 × 112 × 3` input (channels last,
