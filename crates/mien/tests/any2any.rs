@@ -15,7 +15,7 @@
 mod eval;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use eval::{Corpus, From, Grid, EXPRESSIONS};
@@ -30,7 +30,7 @@ fn aligned(var: &str, how: &str) -> Option<PathBuf> {
 }
 
 /// Leave-one-subject-out over `subjects` (a fit per subject), known sources.
-fn loso(dir: &PathBuf, subjects: Option<&[&str]>, per: usize) -> Grid {
+fn loso(dir: &Path, subjects: Option<&[&str]>, per: usize) -> Grid {
     let t0 = Instant::now();
     let meter = StrengthMeter::new().unwrap();
     let corpus = Corpus::load(dir, &meter).unwrap();
@@ -142,7 +142,9 @@ fn any_expression_to_any_other_on_held_out_jaffe_subjects() {
         return;
     };
     let grid = loso(&dir, Some(&["KA", "KL", "KM", "KR"]), 2);
-    check(&grid, &Bars { closer: [0, 0, 0], ratio: [2.0; 3], lift_gap: [9.0; 3] });
+    // Measured (README): closer in 29 / 38 / 31 cells, mean ratios 0.946 / 0.712 / 0.916, lift gap
+    // left 0.22 / 0.17 / 0.63. Angry keeps more of the smile than the 25 % (as in the full tables).
+    check(&grid, &Bars { closer: [26, 35, 28], ratio: [0.97, 0.80, 0.95], lift_gap: [0.25, 0.25, 0.75] });
 }
 
 #[test]
@@ -153,5 +155,7 @@ fn any_expression_to_any_other_on_held_out_taiwanese_subjects() {
         return;
     };
     let grid = loso(&dir, Some(&["tw01", "tw02", "tw05"]), 3);
-    check(&grid, &Bars { closer: [0, 0, 0], ratio: [2.0; 3], lift_gap: [9.0; 3] });
+    // Measured (README): closer in 36 / 34 / 36 cells, mean ratios 0.945 / 0.805 / 0.903, lift gap
+    // left 0.02 / 0.26 / 0.06. Sad overshoots (corners below the real sad face's) by a little over 25 %.
+    check(&grid, &Bars { closer: [32, 30, 32], ratio: [0.97, 0.85, 0.95], lift_gap: [0.25, 0.30, 0.25] });
 }

@@ -332,7 +332,7 @@ pub fn lift_table(grid: &Grid) -> String {
         }
         let [s, e, tg] = cell.lift();
         out += &format!(
-            "| {} | {} | {s:.3} | {e:.3} | {tg:.3} | {:.2} | {:.2} |\n",
+            "| {} | {} | {s:.3} | {e:.3} | {tg:.3} | {:.3} | {:.2} |\n",
             EXPRESSIONS[t],
             cell.triples.len(),
             cell.lift_gap_left(),
