@@ -1,8 +1,9 @@
 //! From any expression to any other (issue 14) on held-out subjects: the
 //! deformation model, told the source expression, edits every expression
 //! (neutral included) towards every other so that the edit is closer to the
-//! subject's real target photo than the source is, and a smiling face edited
-//! to neutral, sad or angry loses its smile. The measures and the full
+//! subject's real target photo than the source is (in most cells: the bars
+//! are the measured levels, see the README), and a smiling face edited to
+//! neutral or sad loses most of its smile (angry keeps more on JAFFE). The measures and the full
 //! Taiwanese table are in `examples/any2any` and the README ("From any
 //! expression to any other").
 //!
