@@ -242,12 +242,44 @@ impl FaceDetector {
     }
 
     /// The tiny face detector on the whole image at `options.tiny_input`.
+    /// Each box is then redrawn by the cascade on a crop around it when the
+    /// cascade sees the face there (upright faces): the landmark placement
+    /// was checked on the cascade's boxes, so an upright face gets the same
+    /// points whichever detector found it. Rolled faces keep the tiny box
+    /// (the landmarks redetect them upright).
     fn detect_tiny(&self, image: &Image<u8>, options: &DetectOptions) -> Result<Detections> {
         let mut boxes = self.tiny.raw_boxes(image, options.tiny_input, options.tiny_score)?;
-        let boxes = suppress(&mut boxes, options.nms_iou);
+        let mut boxes = suppress(&mut boxes, options.nms_iou);
+        for b in &mut boxes {
+            if let Some(s) = self.seeta_box_near(image, b, options)? {
+                *b = s;
+            }
+        }
         let min = options.min_size as f32;
         let (faces, small): (Vec<_>, Vec<_>) = boxes.into_iter().partition(|b| b.w.min(b.h) >= min);
         Ok(Detections { faces, skipped_small: small.len() })
+    }
+
+    /// The cascade's box for the face in `b`, on a crop of twice its size
+    /// scaled to 160 px: the found box nearest the crop's centre, if within a
+    /// third of the box side of it, in image pixels.
+    fn seeta_box_near(&self, image: &Image<u8>, b: &FaceBox, options: &DetectOptions) -> Result<Option<FaceBox>> {
+        const SIDE: f32 = 160.0;
+        let side = 2.0 * b.w.max(b.h);
+        let (cx, cy) = b.centre();
+        let k = SIDE / side.max(1.0);
+        let to_crop = crate::Similarity { a: k, b: 0.0, tx: SIDE / 2.0 - k * cx, ty: SIDE / 2.0 - k * cy };
+        let crop = crate::align::warp_to_crop(image, &to_crop, SIDE as usize)?;
+        let opts = DetectOptions { min_size: 40, ..options.clone() };
+        let found = self.detect_seeta(&crop, &opts)?.faces;
+        let dist = |f: &FaceBox| (f.x + f.w / 2.0 - SIDE / 2.0).hypot(f.y + f.h / 2.0 - SIDE / 2.0);
+        Ok(found.iter().min_by(|p, q| dist(p).total_cmp(&dist(q))).filter(|f| dist(f) < SIDE / 6.0).map(|f| FaceBox {
+            x: (f.x - to_crop.tx) / k,
+            y: (f.y - to_crop.ty) / k,
+            w: f.w / k,
+            h: f.h / k,
+            score: b.score,
+        }))
     }
 
     /// The SeetaFace cascade.

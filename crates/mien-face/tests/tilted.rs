@@ -18,7 +18,7 @@ fn rotation(deg: f32, size: f32) -> Similarity {
 
 fn found_landmarks(det: &FaceDetector, lm: &Landmarker, img: &Image<u8>, opts: &DetectOptions) -> Vec<Landmarks> {
     let faces = det.detect(img, opts).unwrap().faces;
-    faces.iter().map(|f| lm.landmarks_upright(img, f).unwrap()).collect()
+    faces.iter().map(|f| lm.landmarks_upright_with(det, img, f).unwrap()).collect()
 }
 
 fn mean_error(a: &Landmarks, b: &Landmarks) -> f32 {

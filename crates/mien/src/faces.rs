@@ -78,17 +78,25 @@ impl FaceFinder {
     }
 
     /// Landmarks for each box; faces rolled by more than
-    /// [`mien_face::landmarks::UPRIGHT_ROLL_DEG`] are placed on an upright copy
-    /// ([`Landmarker::landmarks_upright`]).
+    /// [`mien_face::landmarks::UPRIGHT_ROLL_DEG`] are detected again and
+    /// placed on an upright copy ([`Landmarker::landmarks_upright_with`]).
     pub fn landmarks(&self, img: &Image<u8>, faces: Vec<FaceBox>) -> Result<Vec<Found>> {
         faces
             .into_iter()
-            .map(|face| Ok(Found { landmarks: self.landmarker.landmarks_upright(img, &face)?, face }))
+            .map(|face| {
+                Ok(Found { landmarks: self.landmarker.landmarks_upright_with(&self.detector, img, &face)?, face })
+            })
             .collect()
     }
 }
 
 impl FaceFinder {
+    /// Landmarks of one box that do not depend on the detector that drew it
+    /// (see [`Landmarker::landmarks_reboxed`]; the tracker's key frames).
+    pub fn landmarks_reboxed(&self, img: &Image<u8>, face: &FaceBox) -> Result<Landmarks> {
+        Ok(self.landmarker.landmarks_reboxed(img, face)?)
+    }
+
     /// Landmarks placed again from earlier points of the same face (the
     /// previous video frame's), without detection; see [`Landmarker::refine`].
     pub fn refine(&self, img: &Image<u8>, points: &Landmarks) -> Result<Landmarks> {

@@ -118,7 +118,7 @@ impl Tracker {
             let mut claimed = vec![false; self.tracks.len()];
             let mut tracks = Vec::with_capacity(boxes.len());
             for b in boxes {
-                let raw = finder.landmarks(img, vec![b])?.remove(0).landmarks;
+                let raw = finder.landmarks_reboxed(img, &b)?;
                 let face = landmark_box(&raw);
                 let best = self
                     .tracks

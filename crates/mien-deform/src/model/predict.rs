@@ -37,12 +37,28 @@ impl Deform {
     }
 
     /// The flow from a face showing `from` to the same face showing `to`:
-    /// `F(to − from)`, the basis being linear (a smiling face edited to `sad`
-    /// first loses its smile), bounded as [`Self::flow_for`].
+    /// `B(F(to)) − B(F(from))`, the basis being linear (a smiling face edited
+    /// to `sad` first loses its smile), with B the bounds of
+    /// [`Self::flow_for`] applied to each part. Bounding the parts, not their
+    /// sum, keeps each within the training motion: the sum of taking a smile
+    /// away and adding angry brows moves more of the face than any one
+    /// expression, and scaling it down as a whole would leave half the smile.
     pub fn flow_change(&self, from: &AuVector, to: &AuVector) -> Result<Flow> {
         check_au(from)?;
         check_au(to)?;
-        let mut f = self.raw_flow(&difference(from, to));
+        if from.is_zero() {
+            return Ok(self.bounded(self.raw_flow(to)));
+        }
+        let (mut f, back) = (self.bounded(self.raw_flow(to)), self.bounded(self.raw_flow(from)));
+        f.u.iter_mut().zip(&back.u).for_each(|(a, b)| *a -= b);
+        f.v.iter_mut().zip(&back.v).for_each(|(a, b)| *a -= b);
+        Ok(f)
+    }
+
+    /// A flow within the training range: each pixel's displacement clamped to
+    /// the largest training one, the field scaled down when its mean length
+    /// exceeds the largest training mean.
+    fn bounded(&self, mut f: Flow) -> Flow {
         let cap = self.max_pixel_flow;
         for (u, v) in f.u.iter_mut().zip(f.v.iter_mut()) {
             let m = u.hypot(*v);
@@ -57,7 +73,7 @@ impl Deform {
             let s = self.max_mean_flow / mean;
             f.u.iter_mut().chain(f.v.iter_mut()).for_each(|x| *x *= s);
         }
-        Ok(f)
+        f
     }
 
     /// The texture coefficients `c = Mᵀa` of (5).

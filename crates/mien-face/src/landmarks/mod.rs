@@ -86,15 +86,64 @@ impl Landmarker {
         Ok(to_image_coords(&out, &geometry))
     }
 
-    /// Landmarks that do not depend on which detector drew the box and that
-    /// hold for faces rolled in the image plane. A first pass on `face`
-    /// gives rough points; the network then runs again on the box those
-    /// points imply ([`upright_box`]), so a SeetaFace box, a tiny-detector box
-    /// or a tracked box give the same points. When the eye line is tilted by
-    /// more than [`UPRIGHT_ROLL_DEG`] the network was not trained for it: the
-    /// face is resampled upright, the points placed there and rotated back,
-    /// twice, each time with box and angle from the previous points.
+    /// Landmarks that hold for faces rolled in the image plane: a first pass
+    /// on `face`; when its eye line is tilted by more than
+    /// [`UPRIGHT_ROLL_DEG`] (the network was not trained for that) the face
+    /// is resampled upright, the points placed there and rotated back, twice,
+    /// each time with box and angle from the previous points. An upright
+    /// face keeps its first-pass points.
     pub fn landmarks_upright(&self, image: &Image<u8>, face: &FaceBox) -> Result<Landmarks> {
+        let points = self.landmarks(image, face)?;
+        if eye_roll(&points).abs().to_degrees() <= UPRIGHT_ROLL_DEG {
+            return Ok(points);
+        }
+        self.refine(image, &points)
+    }
+
+    /// As [`Self::landmarks_upright`], and a rolled face is then detected
+    /// again on its upright copy (with `detector`, SeetaFace), and its points
+    /// placed on that box and rotated back: the same box convention as an
+    /// upright face's, so a face and its tilted copy get the same points.
+    /// Falls back to the rotated points when the upright copy shows no face.
+    pub fn landmarks_upright_with(
+        &self,
+        detector: &crate::FaceDetector,
+        image: &Image<u8>,
+        face: &FaceBox,
+    ) -> Result<Landmarks> {
+        let first = self.landmarks(image, face)?;
+        if eye_roll(&first).abs().to_degrees() <= UPRIGHT_ROLL_DEG {
+            return Ok(first);
+        }
+        let points = self.refine(image, &first)?;
+        let roll = eye_roll(&points);
+        let (centre, side) = upright_box(&points, roll);
+        const HALF: f32 = 112.0;
+        let k = HALF / side.max(1.0);
+        let (a, b) = (k * roll.cos(), -k * roll.sin());
+        let (cx, cy) = centre;
+        let to_crop = Similarity { a, b, tx: HALF - (a * cx - b * cy), ty: HALF - (b * cx + a * cy) };
+        let crop = warp_to_crop(image, &to_crop, 2 * HALF as usize)?;
+        let opts = crate::DetectOptions { detector: crate::Detector::Seeta, min_size: 40, ..Default::default() };
+        let found = detector.detect(&crop, &opts)?.faces;
+        let near = found.iter().min_by(|p, q| {
+            let d = |f: &FaceBox| (f.x + f.w / 2.0 - HALF).hypot(f.y + f.h / 2.0 - HALF);
+            d(p).total_cmp(&d(q))
+        });
+        match near {
+            Some(f) if (f.x + f.w / 2.0 - HALF).hypot(f.y + f.h / 2.0 - HALF) < 0.3 * HALF => {
+                let back = to_crop.inverse()?;
+                Ok(self.landmarks(&crop, f)?.map(|p| back.apply(p)))
+            }
+            _ => Ok(points),
+        }
+    }
+
+    /// Landmarks that do not depend on which detector drew the box: the
+    /// first pass's points, then [`Self::refine`] on the box they imply
+    /// ([`upright_box`]), so a SeetaFace box, a tiny-detector box or a
+    /// tracked face give the same points (the tracker's key frames).
+    pub fn landmarks_reboxed(&self, image: &Image<u8>, face: &FaceBox) -> Result<Landmarks> {
         let points = self.landmarks(image, face)?;
         self.refine(image, &points)
     }
