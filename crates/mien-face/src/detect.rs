@@ -270,7 +270,7 @@ impl FaceDetector {
         let k = SIDE / side.max(1.0);
         let to_crop = crate::Similarity { a: k, b: 0.0, tx: SIDE / 2.0 - k * cx, ty: SIDE / 2.0 - k * cy };
         let crop = crate::align::warp_to_crop(image, &to_crop, SIDE as usize)?;
-        let opts = DetectOptions { min_size: 40, ..options.clone() };
+        let opts = DetectOptions { min_size: 40, ..*options };
         let found = self.detect_seeta(&crop, &opts)?.faces;
         let dist = |f: &FaceBox| (f.x + f.w / 2.0 - SIDE / 2.0).hypot(f.y + f.h / 2.0 - SIDE / 2.0);
         Ok(found.iter().min_by(|p, q| dist(p).total_cmp(&dist(q))).filter(|f| dist(f) < SIDE / 6.0).map(|f| FaceBox {
