@@ -117,6 +117,9 @@ pub struct Args {
     /// first, so a smiling face edited to `sad` stops smiling.
     #[arg(long, value_name = "EXPRESSION", default_value = "auto", value_parser = values::source)]
     pub from: Source,
+    /// What the faces show before the edit, as Action Units (instead of --from), e.g. AU12=0.8,AU6=0.5.
+    #[arg(long, value_name = "LIST", value_parser = values::au_list, conflicts_with = "from")]
+    pub from_au: Option<AuVector>,
     /// Treat each photo as a face crop: no detection; the landmarks still align it to the model
     /// (plain resizing when they do not find a face: sketches, animals).
     #[arg(long)]
@@ -186,7 +189,10 @@ impl Edit {
                 MotionArg::Full => Motion::FullResolution,
                 MotionArg::Crop => Motion::Crop,
             })
-            .source(a.from)
+            .source(match a.from_au {
+                Some(au) => Source::Au(au),
+                None => a.from,
+            })
             .context("--from")?;
         if let Some(features) = features(&a)? {
             anyhow::ensure!(

@@ -37,6 +37,38 @@ fn png_header_only(side: u32) -> Vec<u8> {
 }
 
 #[test]
+fn sliders_and_source_in_the_api() {
+    let server = Server::start(&[]);
+    let models = server.get("/api/models").json();
+    assert_eq!(models["features"].as_array().unwrap().len(), 8, "{models}");
+    assert_eq!(models["presets"].as_array().unwrap().len(), 6, "{models}");
+    let photo = std::fs::read(sample("astronaut.png")).unwrap();
+    let input = decode(&photo);
+    let r = server.post("/api/edit?features=smile%3D0.8%2Cbrows-up%3D0.3", "image/png", &photo);
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let region: Vec<usize> = r.header("x-mien-region").unwrap().split(',').map(|v| v.parse().unwrap()).collect();
+    let out = decode(&r.body);
+    let w = input.width();
+    // Nothing changes outside the reported region (one pixel of bilinear reach).
+    for (i, (a, b)) in input.data().iter().zip(out.data()).enumerate() {
+        let (x, y) = ((i % (w * input.height())) % w, (i % (w * input.height())) / w);
+        let inside = x + 1 >= region[0] && x <= region[2] + 1 && y + 1 >= region[1] && y <= region[3] + 1;
+        assert!(inside || a.abs_diff(*b) <= 1, "({x}, {y}) changed outside {region:?}");
+    }
+    assert!(input.data() != out.data());
+    // The source: from neutral the sad edit keeps more of her smile than from the classifier's guess.
+    let auto = server.post("/api/edit?expression=sad", "image/png", &photo);
+    let neutral = server.post("/api/edit?expression=sad&from=neutral", "image/png", &photo);
+    assert_eq!((auto.status, neutral.status), (200, 200));
+    assert!(auto.body != neutral.body);
+    for q in ["features=grin%3D1", "features=smile%3D1&model=masked", "from=smug"] {
+        let r = server.post(&format!("/api/edit?{q}"), "image/png", &photo);
+        assert_eq!(r.status, 400, "{q}: {}", String::from_utf8_lossy(&r.body));
+    }
+    assert!(server.healthy());
+}
+
+#[test]
 fn edits_the_astronaut_and_reports_faces() {
     let server = Server::start(&[]);
     let health = server.get("/api/health");

@@ -24,9 +24,11 @@ pub struct EditParams {
     pub format: Format,
     /// Feature sliders (`smile=0.8,brows-up=0.3`): a local change instead of an expression.
     pub features: Option<mien::deform::Features>,
+    /// What the faces show before the edit (AU models): `auto` (default), `neutral` or an expression.
+    pub from: Option<mien::Source>,
 }
 
-const KNOWN_PARAMS: [&str; 6] = ["expression", "intensity", "model", "face", "format", "features"];
+const KNOWN_PARAMS: [&str; 7] = ["expression", "intensity", "model", "face", "format", "features", "from"];
 
 impl EditParams {
     pub fn parse(pairs: Vec<(String, String)>) -> Result<Self, ApiError> {
@@ -37,6 +39,7 @@ impl EditParams {
             faces: FaceChoice::All,
             format: Format::Png,
             features: None,
+            from: None,
         };
         let mut seen: Vec<&str> = Vec::new();
         for (key, value) in &pairs {
@@ -53,6 +56,14 @@ impl EditParams {
             match *known {
                 "expression" => p.expression = Some(value.clone()),
                 "model" => p.model = value.clone(),
+                "from" => {
+                    p.from = Some(value.parse().map_err(|_| {
+                        ApiError::bad_request(
+                            "bad_parameter",
+                            format!("from={value}: use auto, neutral or one of the six expressions"),
+                        )
+                    })?)
+                }
                 "features" => {
                     let f: mien::deform::Features = value
                         .parse()
@@ -148,6 +159,7 @@ mod tests {
             &[("face", "first")],
             &[("format", "webp")],
             &[("features", "grin=1")],
+            &[("from", "smug")],
             &[("features", "smile=3")],
             &[("features", "nose-wrinkle=-1")],
             &[("model", "masked"), ("model", "pixel")],

@@ -53,6 +53,9 @@ impl Output {
 pub fn compute(st: &AppState, bytes: &[u8], p: &EditParams, want_crops: bool) -> Result<Output, ApiError> {
     let mut editor =
         st.catalog.editor(&p.model, p.expression.as_deref()).map_err(|_| ApiError::internal("model vanished"))?.clone();
+    if let Some(from) = p.from {
+        editor = editor.source(from).map_err(cannot_edit)?;
+    }
     if let Some(f) = p.features {
         editor = editor.with_features(f).map_err(cannot_edit)?;
     }

@@ -10,7 +10,7 @@ const ui = {
   faceField: $("face-field"), faces: $("faces"), faceCount: $("face-count"), boxes: $("boxes"),
   before: $("before"), after: $("after"), spinner: $("spinner"), download: $("download"),
   status: $("status"), timing: $("timing"), cropsFigure: $("crops-figure"), crops: $("crops"),
-  featuresField: $("features-field"), features: $("features"), presets: $("presets"), featuresReset: $("features-reset"),
+  from: $("from"), fromField: $("from-field"), featuresField: $("features-field"), features: $("features"), presets: $("presets"), featuresReset: $("features-reset"),
 };
 
 const state = {
@@ -18,7 +18,7 @@ const state = {
   intensity: 1, face: "all", boxes: [], inFlight: false, dirty: false, timer: 0,
   beforeUrl: null, afterUrl: null, cropsUrl: null,
   // Feature sliders (deformation models): name → value; any non-zero one replaces the expression.
-  features: {}, changedAt: 0, cropsTimer: 0,
+  features: {}, changedAt: 0, cropsTimer: 0, from: "auto",
 };
 
 const MESSAGES = {
@@ -98,6 +98,7 @@ function renderExpressions() {
 function renderFeatures() {
   const m = currentModel();
   ui.featuresField.hidden = !m || m.kind !== "deform";
+  ui.fromField.hidden = !m || m.kind !== "deform";
   ui.features.replaceChildren(...state.catalog.features.map((f) => {
     const label = document.createElement("label");
     label.className = "slider";
@@ -206,6 +207,7 @@ async function edit() {
   const features = currentModel().kind === "deform" ? featureQuery() : "";
   const query = new URLSearchParams({ ...sent, intensity: sent.intensity.toFixed(2) });
   if (features) query.set("features", features);
+  else if (currentModel().kind === "deform" && state.from !== "auto") query.set("from", state.from);
   const started = state.changedAt;
   let res;
   try {
@@ -335,6 +337,7 @@ ui.drop.addEventListener("drop", (e) => {
   if (f) setPhoto(f, f.name);
 });
 ui.model.addEventListener("change", () => { state.model = ui.model.value; renderExpressions(); renderFeatures(); setFeatures({}); schedule(0); });
+ui.from.addEventListener("change", () => { state.from = ui.from.value; schedule(0); });
 ui.featuresReset.addEventListener("click", () => { setFeatures({}); renderExpressions(); schedule(0); });
 ui.intensity.addEventListener("input", () => {
   state.intensity = Number(ui.intensity.value) / 100;
