@@ -7,7 +7,7 @@ use super::Deform;
 use crate::au::{AuVector, AU_COUNT};
 use crate::au_model::AuEdit;
 use crate::error::{Error, Result};
-use crate::warp::{warp_plane_into, Flow};
+use crate::warp::{sample_clamped, warp_plane_into, Flow};
 
 /// The two stages of one deform edit, in normalised intensity: the shared
 /// [`AuEdit`] (this name is kept for existing callers).
@@ -49,9 +49,18 @@ impl Deform {
         if from.is_zero() {
             return Ok(self.bounded(self.raw_flow(to)));
         }
-        let (mut f, back) = (self.bounded(self.raw_flow(to)), self.bounded(self.raw_flow(from)));
-        f.u.iter_mut().zip(&back.u).for_each(|(a, b)| *a -= b);
-        f.v.iter_mut().zip(&back.v).for_each(|(a, b)| *a -= b);
+        let (add, back) = (self.bounded(self.raw_flow(to)), inverse(&self.bounded(self.raw_flow(from))));
+        // First take the source away (`back`), then add the target: out(x) = in(x + T(x) + G(x + T(x))).
+        let (w, h) = (add.width, add.height);
+        let mut f = add.clone();
+        for y in 0..h {
+            for x in 0..w {
+                let i = y * w + x;
+                let (sx, sy) = (x as f32 + add.u[i], y as f32 + add.v[i]);
+                f.u[i] += sample_clamped(&back.u, w, h, sx, sy);
+                f.v[i] += sample_clamped(&back.v, w, h, sx, sy);
+            }
+        }
         Ok(f)
     }
 
@@ -203,6 +212,30 @@ pub(crate) fn add_residual(weights: &[f32], w: usize, h: usize, r: usize, src: &
             }
         }
     }
+}
+
+/// The backward flow that undoes `f`: G with `G(y) = −F(y + G(y))`, so
+/// warping by F then by G returns (up to resampling) the input. Negating F
+/// is right only where F is constant; a smile moves the mouth corners
+/// several pixels and −F, read at the wrong place, leaves part of it. Solved
+/// by fixed-point iteration from −F (a contraction where F's gradient is
+/// below 1, as for every trained expression).
+pub(crate) fn inverse(f: &Flow) -> Flow {
+    let (w, h) = (f.width, f.height);
+    let mut g = Flow { width: w, height: h, u: f.u.iter().map(|v| -v).collect(), v: f.v.iter().map(|v| -v).collect() };
+    for _ in 0..8 {
+        let mut next = g.clone();
+        for y in 0..h {
+            for x in 0..w {
+                let i = y * w + x;
+                let (sx, sy) = (x as f32 + g.u[i], y as f32 + g.v[i]);
+                next.u[i] = -sample_clamped(&f.u, w, h, sx, sy);
+                next.v[i] = -sample_clamped(&f.v, w, h, sx, sy);
+            }
+        }
+        g = next;
+    }
+    g
 }
 
 /// `to − from`, entry by entry (may be negative).

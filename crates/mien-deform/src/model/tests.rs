@@ -187,14 +187,55 @@ fn a_change_from_a_source_takes_its_motion_back() {
     let plain = model.predict(&x.view(), &happy).unwrap();
     let from_zero = model.predict_change(&x.view(), &AuVector::zero(), &happy).unwrap();
     assert_eq!(plain.output.data(), from_zero.output.data());
-    // The flow from a to b is the opposite of the flow from b to a (linear basis, within the bounds).
+    // Going from a to b and then from b to a returns every pixel to where it was.
     let ab = model.flow_change(&happy, &sad).unwrap();
     let ba = model.flow_change(&sad, &happy).unwrap();
-    let worst = ab.u.iter().zip(&ba.u).chain(ab.v.iter().zip(&ba.v)).map(|(p, q)| (p + q).abs()).fold(0.0f32, f32::max);
-    assert!(worst < 1e-5, "{worst}");
+    let mut worst = 0.0f32;
+    for y in 8..W - 8 {
+        for x in 8..W - 8 {
+            let i = y * W + x;
+            let (px, py) = (x as f32 + ba.u[i], y as f32 + ba.v[i]);
+            let du = ba.u[i] + crate::warp::sample_clamped(&ab.u, W, W, px, py);
+            let dv = ba.v[i] + crate::warp::sample_clamped(&ab.v, W, W, px, py);
+            worst = worst.max(du.hypot(dv));
+        }
+    }
+    assert!(worst < 0.1, "a round trip moves a pixel by {worst} px");
     assert!(ab.max_magnitude() > 0.0);
     // A negative source is refused like a negative target.
     let mut bad = happy;
     bad.0[0] = -1.0;
     assert!(model.predict_change(&x.view(), &bad, &happy).is_err());
+}
+
+#[test]
+fn the_inverse_flow_undoes_a_large_smooth_flow() {
+    // Scaled up to ~6 px so −F alone is visibly wrong.
+    let mut f = known_flow();
+    f.u.iter_mut().chain(f.v.iter_mut()).for_each(|x| *x *= 2.5);
+    let g = super::predict::inverse(&f);
+    let (mut worst, mut naive) = (0.0f32, 0.0f32);
+    for y in 12..W - 12 {
+        for x in 12..W - 12 {
+            let i = y * W + x;
+            // x → x + G(x) → that point + F(that point) must land back on x.
+            let (px, py) = (x as f32 + g.u[i], y as f32 + g.v[i]);
+            let back = |fl: &Flow, dx: f32, dy: f32| {
+                (
+                    px + crate::warp::sample_clamped(&fl.u, W, W, dx, dy),
+                    py + crate::warp::sample_clamped(&fl.v, W, W, dx, dy),
+                )
+            };
+            let (bx, by) = back(&f, px, py);
+            worst = worst.max((bx - x as f32).hypot(by - y as f32));
+            let (nx, ny) = (x as f32 - f.u[i], y as f32 - f.v[i]);
+            let (cx, cy) = (
+                nx + crate::warp::sample_clamped(&f.u, W, W, nx, ny),
+                ny + crate::warp::sample_clamped(&f.v, W, W, nx, ny),
+            );
+            naive = naive.max((cx - x as f32).hypot(cy - y as f32));
+        }
+    }
+    assert!(worst < 0.05, "the inverse misses by {worst} px");
+    assert!(naive > 5.0 * worst, "−F alone misses by {naive} px, the inverse by {worst}");
 }
