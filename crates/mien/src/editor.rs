@@ -193,7 +193,7 @@ impl Editor {
     /// Loads the expression classifier when [`Source::Auto`] needs it.
     fn with_classifier(mut self) -> Result<Self> {
         if self.source == Source::Auto && self.model.takes_au() && self.classifier.is_none() {
-            self.classifier = Some(Arc::new(ExpressionNet::new()?));
+            self.classifier = Some(shared_classifier()?);
         }
         Ok(self)
     }
@@ -629,6 +629,17 @@ impl Editor {
 fn scale_points(points: &Points, from: usize, to: usize) -> Points {
     let k = to as f32 / from.max(1) as f32;
     points.map(|(x, y)| (x * k, y * k))
+}
+
+/// The expression classifier, loaded once per process and shared by every
+/// editor (its weights are compiled in; parsing them takes a few ms).
+fn shared_classifier() -> Result<Arc<ExpressionNet>> {
+    static NET: std::sync::OnceLock<Arc<ExpressionNet>> = std::sync::OnceLock::new();
+    if let Some(n) = NET.get() {
+        return Ok(Arc::clone(n));
+    }
+    let n = Arc::new(ExpressionNet::new()?);
+    Ok(Arc::clone(NET.get_or_init(|| n)))
 }
 
 /// How the aligned crop is named in the building blocks' error messages.
