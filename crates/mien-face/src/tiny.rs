@@ -15,9 +15,10 @@
 //! size `exp(tw) · anchor / cells`, score `σ(to)`.
 //!
 //! The network was trained on faces that fill a fair part of its input: its
-//! smallest anchor is 1.6 cells (51 px at the input). [`TinyDetector::detect`]
-//! chooses the input size so that a face of `min_size` pixels is still about
-//! that large, capped by [`crate::DetectOptions::tiny_max_input`].
+//! smallest anchor is 1.6 cells (51 px at the input), so a face is found
+//! when it is about that large once the image is resized to the input side
+//! [`crate::DetectOptions::tiny_input`] (default 320): large faces, rolled
+//! or turned, not the small faces of a group photo.
 
 use mien_core::image::Image;
 use rayon::prelude::*;
