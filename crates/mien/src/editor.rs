@@ -318,12 +318,20 @@ impl Editor {
 
     /// Where a local edit (sliders, or an AU list on the deformation model)
     /// can change this face: the box `[x0, y0, x1, y1]` in photo pixels around
-    /// every pixel of the moved AUs' regions; `None` for whole-face edits.
-    /// Outside it the photo is unchanged.
+    /// every pixel of the moved AUs' regions (for an AU list with
+    /// [`Source::Auto`], also of every AU the estimated source may take
+    /// back); `None` for whole-face edits. Outside it the photo is unchanged.
     pub fn region_box(&self, face: &Found) -> Result<Option<[f32; 4]>> {
-        let Some(change) = self.local_change(&self.estimate_source_zero(), self.intensity.max(1.0)) else {
+        let Some(mut change) = self.local_change(&self.estimate_source_zero(), self.intensity.max(1.0)) else {
             return Ok(None);
         };
+        if self.features.is_none() && self.source == Source::Auto {
+            // The estimated source may take back any expression's AUs: count them all as moved.
+            for (name, _) in mien_deform::PROTOTYPES {
+                let proto = AuVector::from_expression(name)?;
+                change.au.0.iter_mut().zip(proto.0).for_each(|(c, p)| *c += p);
+            }
+        }
         let transform = self.template.fit(&face.landmarks)?;
         let size = self.template.size;
         let points = face.landmarks.map(|p| transform.apply(p));

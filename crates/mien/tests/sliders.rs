@@ -78,6 +78,10 @@ fn an_action_unit_alone_acts_in_its_own_region() {
             .unwrap();
         check(&editor, list);
     }
+    // From the classifier's estimate (she smiles): the smile is taken back too, and the
+    // region then covers it.
+    let editor = Editor::builtin("deform", "happy").unwrap().with_au(parse_au_list("AU4=1").unwrap()).unwrap();
+    check(&editor, "AU4=1 from auto");
 }
 
 #[test]
