@@ -581,8 +581,10 @@ impl crate::Deform {
                     s[j * g + i] = s[i * g + j];
                 }
             }
-            solve_spd(&mut s, &mut rhs, g);
-            out[p * g..(p + 1) * g].copy_from_slice(&rhs);
+            // S is positive definite (μ > 0); were it not numerically, the pixel stays still.
+            if mien_core::models::solve::cholesky_solve(&mut s, &mut rhs, g) {
+                out[p * g..(p + 1) * g].copy_from_slice(&rhs);
+            }
         }
         out
     }
@@ -657,14 +659,8 @@ impl crate::Deform {
         change: &LocalChange,
     ) -> Result<(crate::Edited, Flow)> {
         use mien_core::image::Image;
+        self.check_input_size(input)?;
         let (w, h) = (self.width, self.height);
-        if input.width() != w || input.height() != h {
-            return Err(Error::Incompatible(format!(
-                "input is {}×{} but the model was trained on {w}×{h}; align or resize it to {w}×{h}",
-                input.width(),
-                input.height()
-            )));
-        }
         let mut deformed = Image::new(w, h, input.channels());
         if change.is_zero() {
             change.check()?;
@@ -704,40 +700,6 @@ impl crate::Deform {
             }
         }
         out
-    }
-}
-
-/// Solves `S x = b` in place for a small symmetric positive-definite S
-/// (Cholesky; `b` becomes x).
-fn solve_spd(s: &mut [f64], b: &mut [f64], n: usize) {
-    for j in 0..n {
-        let mut diag = s[j * n + j];
-        for k in 0..j {
-            diag -= s[j * n + k] * s[j * n + k];
-        }
-        let l = diag.max(1e-300).sqrt();
-        s[j * n + j] = l;
-        for i in j + 1..n {
-            let mut v = s[i * n + j];
-            for k in 0..j {
-                v -= s[i * n + k] * s[j * n + k];
-            }
-            s[i * n + j] = v / l;
-        }
-    }
-    for i in 0..n {
-        let mut v = b[i];
-        for k in 0..i {
-            v -= s[i * n + k] * b[k];
-        }
-        b[i] = v / s[i * n + i];
-    }
-    for i in (0..n).rev() {
-        let mut v = b[i];
-        for k in i + 1..n {
-            v -= s[k * n + i] * b[k];
-        }
-        b[i] = v / s[i * n + i];
     }
 }
 

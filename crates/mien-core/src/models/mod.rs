@@ -20,7 +20,7 @@ pub mod pcr;
 pub mod pixel;
 pub mod pixel_kernel;
 pub mod ridge;
-pub(crate) mod solve;
+pub mod solve;
 pub mod sparse;
 #[cfg(test)]
 pub(crate) mod testutil;

@@ -7,7 +7,7 @@
 /// Solves `A x = b` for symmetric positive-definite `A` (row-major, `n × n`),
 /// overwriting `a` with its Cholesky factor and `b` with `x`. Returns false
 /// when `A` is not numerically positive definite.
-pub(crate) fn cholesky_solve(a: &mut [f64], b: &mut [f64], n: usize) -> bool {
+pub fn cholesky_solve(a: &mut [f64], b: &mut [f64], n: usize) -> bool {
     debug_assert_eq!(a.len(), n * n);
     for j in 0..n {
         let mut d = a[j * n + j];

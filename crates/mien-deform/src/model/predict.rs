@@ -133,14 +133,8 @@ impl Deform {
         deformed: &mut ImageMut<'_, f32>,
         output: &mut ImageMut<'_, f32>,
     ) -> Result<()> {
+        self.check_input_size(input)?;
         let (w, h) = (self.width, self.height);
-        if input.width() != w || input.height() != h {
-            return Err(Error::Incompatible(format!(
-                "input is {}×{} but the model was trained on {w}×{h}; align or resize it to {w}×{h}",
-                input.width(),
-                input.height()
-            )));
-        }
         for o in [&*deformed, &*output] {
             if o.width() != w || o.height() != h || o.channels() != input.channels() {
                 return Err(Error::Incompatible("output buffer does not match the input's shape".into()));
@@ -166,6 +160,19 @@ impl Deform {
         let r = self.params.texture_window;
         for c in 0..input.channels() {
             add_residual(&weights, w, h, r, deformed.plane_mut(c), output.plane_mut(c));
+        }
+        Ok(())
+    }
+
+    /// An error unless `input` has the model's size.
+    pub(crate) fn check_input_size(&self, input: &ImageRef<'_, f32>) -> Result<()> {
+        let (w, h) = (self.width, self.height);
+        if input.width() != w || input.height() != h {
+            return Err(Error::Incompatible(format!(
+                "input is {}×{} but the model was trained on {w}×{h}; align or resize it to {w}×{h}",
+                input.width(),
+                input.height()
+            )));
         }
         Ok(())
     }
