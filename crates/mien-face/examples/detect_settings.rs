@@ -20,7 +20,7 @@ fn main() {
     let jaffe: Vec<_> = std::fs::read_dir(shared.join("jaffe"))
         .map(|rd| rd.filter_map(|e| e.ok()).map(|e| load(&e.path(), DecodeLimits::default()).expect("jaffe")).collect())
         .unwrap_or_default();
-    for (pyr, step) in [(0.8, 4), (0.75, 4), (0.8, 5), (0.75, 5), (0.7, 5)] {
+    for (pyr, step) in [(0.8, 4), (0.75, 4), (0.7, 4), (0.8, 5), (0.75, 5), (0.7, 5)] {
         let o = DetectOptions { min_size: 40, pyramid_step: pyr, window_step: step, ..Default::default() };
         let t = Instant::now();
         let runs = 10;

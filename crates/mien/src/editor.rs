@@ -393,7 +393,24 @@ impl Editor {
 
     /// Edits one decoded photo: finds its faces, then edits them.
     pub fn edit(&self, finder: &FaceFinder, img: &Image<u8>, t: &mut Timings) -> Result<Edited> {
-        let (faces, skipped) = self.find_faces(finder, img, t)?;
+        let start = Instant::now();
+        let detected = finder.detect(img, &self.detect_options())?;
+        t.detect += start.elapsed();
+        self.edit_detected(finder, img, detected, t)
+    }
+
+    /// [`Editor::edit`] after detection: `detected` is what
+    /// [`FaceFinder::detect`] returned for `img` with
+    /// [`Editor::detect_options`] (boxes and the count of small faces), found
+    /// for instance on another thread while the model loaded.
+    pub fn edit_detected(
+        &self,
+        finder: &FaceFinder,
+        img: &Image<u8>,
+        detected: (Vec<FaceBox>, usize),
+        t: &mut Timings,
+    ) -> Result<Edited> {
+        let (faces, skipped) = self.faces_from_boxes(finder, img, detected, t)?;
         let mut edited = self.edit_faces(img, &faces, t)?;
         edited.skipped_small = skipped;
         Ok(edited)
@@ -403,8 +420,19 @@ impl Editor {
     /// [`Error::NoFace`] when there are none.
     pub fn find_faces(&self, finder: &FaceFinder, img: &Image<u8>, t: &mut Timings) -> Result<(Vec<Found>, usize)> {
         let start = Instant::now();
-        let (boxes, skipped) = finder.detect(img, &self.detect_options())?;
+        let detected = finder.detect(img, &self.detect_options())?;
         t.detect += start.elapsed();
+        self.faces_from_boxes(finder, img, detected, t)
+    }
+
+    /// The chosen faces among detected boxes, with landmarks.
+    fn faces_from_boxes(
+        &self,
+        finder: &FaceFinder,
+        img: &Image<u8>,
+        (boxes, skipped): (Vec<FaceBox>, usize),
+        t: &mut Timings,
+    ) -> Result<(Vec<Found>, usize)> {
         if boxes.is_empty() {
             return Err(Error::NoFace);
         }
