@@ -15,9 +15,16 @@
 //! A second detector, face-api's tiny face detector ([`crate::tiny`]), finds
 //! faces rolled by up to 45° and turned further towards profile, but misses
 //! faces much smaller than a tenth of the image. [`Detector`] chooses:
-//! `seeta`, `tiny`, or `auto` (the default): the cascade, and the tiny
-//! detector only when the cascade finds nothing (a single tilted or turned
-//! face). Measured figures are in `BENCHMARKS.md`.
+//! `seeta`, `tiny`, or `auto` (the default): the cascade; then, beside the
+//! faces it found, a search for faces rolled too far for it, by the cascade
+//! on copies turned by ±30° and shrunk to the found faces' size; and the
+//! tiny detector only when the cascade finds nothing (a single tilted or
+//! turned face). Measured figures are in `BENCHMARKS.md`.
+//!
+//! The cascade's image pyramid runs on two threads: the finest levels on
+//! one, the rest on the other from a copy shrunk to the first coarse level
+//! the way the cascade shrinks its own levels, and the two halves' boxes are
+//! merged as one run merges them (summing the scores of overlapping boxes).
 
 use std::io::Cursor;
 use std::sync::OnceLock;
@@ -33,6 +40,24 @@ static SEETA_MODEL: &[u8] = include_bytes!("../weights/seeta_fd_frontal_v1.0.bin
 
 /// The cascade's fixed window size in pixels.
 const WINDOW: f32 = 40.0;
+
+/// Rolls, in degrees, at which [`Detector::Auto`] looks again for faces the
+/// upright cascade missed, beside those it found. The cascade itself sees
+/// faces rolled by up to about 15°; ±30° covers 15–45° either way.
+const ROLLS: [f32; 2] = [-30.0, 30.0];
+
+/// Size, in pixels, the smallest upright face found is shrunk to for the
+/// rolled-face search (a little over the cascade's 40-pixel window).
+const ROLL_FACE: f32 = 50.0;
+
+/// Sliding-window stride of the rolled-face search.
+const ROLL_STRIDE: u32 = 6;
+
+/// Largest turned canvas, in pixels, scanned for rolled faces (each of
+/// [`ROLLS`]): 1.5 megapixels, a 1920×1280 photo whose smallest face box is
+/// about 85 px (the cascade's boxes cover eyes to mouth, about 0.4 of the
+/// head's height). A crowd of small faces (the Solvay photo) is not searched.
+const ROLL_BUDGET: usize = 1_500_000;
 
 /// One detected face: an axis-aligned box in original image pixels.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -79,7 +104,8 @@ pub enum Detector {
     /// face-api's tiny face detector: rolled (±45°) and turned faces that
     /// fill a good part of the image.
     Tiny,
-    /// The cascade, then the tiny detector when the cascade finds no face.
+    /// The cascade and a search for rolled faces among those it found, or the
+    /// tiny detector when the cascade finds no face.
     #[default]
     Auto,
 }
@@ -232,14 +258,104 @@ impl FaceDetector {
             Detector::Seeta => self.detect_seeta(image, options),
             Detector::Tiny => self.detect_tiny(image, options),
             Detector::Auto => {
-                let found = self.detect_seeta(image, options)?;
+                let grey = grey_of(image)?;
+                let mut found = self.seeta_on_grey(&grey, options)?;
                 if found.faces.is_empty() && found.skipped_small == 0 {
-                    self.detect_tiny(image, options)
-                } else {
-                    Ok(found)
+                    return self.detect_tiny(image, options);
                 }
+                let rolled = self.detect_rolled(&grey, &found.faces, options)?;
+                found.faces.extend(rolled);
+                Ok(found)
             }
         }
+    }
+
+    /// Faces rolled too far for the upright cascade, among the upright faces
+    /// it found: the photo is shrunk so that the smallest found face is
+    /// [`ROLL_FACE`] pixels, turned by each of [`ROLLS`] on a second thread
+    /// each, and scanned by the cascade for faces up to 1.5× the largest
+    /// found. Boxes are mapped back as upright squares around the face
+    /// (the landmarks then place it upright, see
+    /// [`crate::Landmarker::landmarks_upright_with`]); those on a face
+    /// already found are dropped. Skipped when the shrunk, turned photo
+    /// would exceed [`ROLL_BUDGET`] pixels: small faces in a large photo (a
+    /// crowd) would cost several full scans.
+    fn detect_rolled(&self, grey: &Image<u8>, upright: &[FaceBox], options: &DetectOptions) -> Result<Vec<FaceBox>> {
+        let smallest = upright.iter().map(|b| b.w.min(b.h)).fold(f32::INFINITY, f32::min);
+        let largest = upright.iter().map(|b| b.w.max(b.h)).fold(0.0, f32::max);
+        if !smallest.is_finite() || smallest <= 0.0 {
+            return Ok(Vec::new());
+        }
+        let f = (ROLL_FACE / smallest).min(1.0);
+        let (w, h) = (grey.width(), grey.height());
+        let (sw, sh) = ((w as f32 * f).round() as usize, (h as f32 * f).round() as usize);
+        let side = ((sw * sw + sh * sh) as f32).sqrt().ceil() as usize;
+        if side * side > ROLL_BUDGET || sw < WINDOW as usize || sh < WINDOW as usize {
+            return Ok(Vec::new());
+        }
+        let small = resample_grey(grey.plane(0), w, h, sw, sh);
+        let mut small = small;
+        // The faces already found are painted flat: the cascade's first stage
+        // rejects flat windows at once, so the turned scan costs little where
+        // it would only find them again.
+        for u in upright {
+            let (cx, cy) = u.centre();
+            let half = 0.65 * u.w.max(u.h) * f;
+            let (x0, x1) = (((cx * f - half).max(0.0)) as usize, ((cx * f + half).ceil() as usize).min(sw));
+            let (y0, y1) = (((cy * f - half).max(0.0)) as usize, ((cy * f + half).ceil() as usize).min(sh));
+            for row in small.chunks_exact_mut(sw).take(y1).skip(y0) {
+                row[x0.min(x1)..x1].fill(128);
+            }
+        }
+        let max_face = (1.25 * largest * f).ceil().max(WINDOW + 1.0) as u32;
+        let turns: Vec<crate::Similarity> = ROLLS
+            .iter()
+            .map(|deg| {
+                let (sin, cos) = deg.to_radians().sin_cos();
+                let (cx, cy, c) = (sw as f32 / 2.0, sh as f32 / 2.0, side as f32 / 2.0);
+                crate::Similarity { a: cos, b: sin, tx: c - (cos * cx - sin * cy), ty: c - (sin * cx + cos * cy) }
+            })
+            .collect();
+        // A coarser stride than the main scan: faces here are the size the
+        // window was chosen for, and the search costs a third less.
+        let coarse_step = DetectOptions { window_step: ROLL_STRIDE.max(options.window_step), ..*options };
+        let coarse_step = &coarse_step;
+        let runs: Vec<Result<Vec<FaceBox>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = turns
+                .iter()
+                .map(|t| {
+                    let small = &small;
+                    scope.spawn(move || -> Result<Vec<FaceBox>> {
+                        let canvas = turn_grey(small, sw, sh, t, side);
+                        Ok(self.run_cascade(&canvas, side, side, max_face, &coarse_step))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(Error::BadImage("a rolled-face search thread failed".into()))))
+                .collect()
+        });
+        let mut rolled = Vec::new();
+        for (t, run) in turns.iter().zip(runs) {
+            let back = t.inverse()?;
+            for b in run? {
+                if b.score < options.score_threshold {
+                    continue;
+                }
+                let (cx, cy) = back.apply((b.x + b.w / 2.0, b.y + b.h / 2.0));
+                let s = b.w.max(b.h) / f;
+                rolled.push(FaceBox { x: cx / f - s / 2.0, y: cy / f - s / 2.0, w: s, h: s, score: b.score });
+            }
+        }
+        // A face found upright (the cascade sees some roll) is not found twice.
+        rolled.retain(|r| {
+            let (cx, cy) = r.centre();
+            !upright.iter().any(|u| r.iou(u) > 0.1 || (cx > u.x && cx < u.x + u.w && cy > u.y && cy < u.y + u.h))
+        });
+        let mut rolled = suppress(&mut rolled, options.nms_iou);
+        rolled.retain(|b| b.w.min(b.h) >= options.min_size as f32);
+        Ok(rolled)
     }
 
     /// The tiny face detector, parsed from the built-in weights on first use.
@@ -323,14 +439,12 @@ impl FaceDetector {
 
     /// The SeetaFace cascade.
     fn detect_seeta(&self, image: &Image<u8>, options: &DetectOptions) -> Result<Detections> {
-        let (width, height) = (image.width(), image.height());
-        if width == 0 || height == 0 {
-            return Err(Error::BadImage("the image has no pixels".into()));
-        }
-        if !matches!(image.channels(), 1 | 3) {
-            return Err(Error::BadImage(format!("{} channels; expected 1 (grey) or 3 (RGB)", image.channels())));
-        }
-        let grey = image.to_grey();
+        self.seeta_on_grey(&grey_of(image)?, options)
+    }
+
+    /// The cascade on a grey image.
+    fn seeta_on_grey(&self, grey: &Image<u8>, options: &DetectOptions) -> Result<Detections> {
+        let (width, height) = (grey.width(), grey.height());
         let longest = width.max(height) as f32;
         let scale = (WINDOW / options.min_size as f32).min(options.max_side as f32 / longest);
         let dw = ((width as f32 * scale).round() as usize).max(1);
@@ -421,6 +535,39 @@ fn merge_summing(mut boxes: Vec<FaceBox>, iou: f32) -> Vec<FaceBox> {
             }
         }
         out.push(kept);
+    }
+    out
+}
+
+/// The grey copy of a grey or RGB image.
+fn grey_of(image: &Image<u8>) -> Result<Image<u8>> {
+    if image.width() == 0 || image.height() == 0 {
+        return Err(Error::BadImage("the image has no pixels".into()));
+    }
+    if !matches!(image.channels(), 1 | 3) {
+        return Err(Error::BadImage(format!("{} channels; expected 1 (grey) or 3 (RGB)", image.channels())));
+    }
+    Ok(image.to_grey())
+}
+
+/// A grey `w`×`h` plane turned into a `side`-square canvas by `t` (plane →
+/// canvas pixel centres), bilinear, edges repeated outside the plane.
+fn turn_grey(src: &[u8], w: usize, h: usize, t: &crate::Similarity, side: usize) -> Vec<u8> {
+    let inv = t.inverse().unwrap_or(crate::Similarity { a: 1.0, b: 0.0, tx: 0.0, ty: 0.0 });
+    let mut out = vec![0u8; side * side];
+    let (xmax, ymax) = ((w - 1) as f32, (h - 1) as f32);
+    for (v, row) in out.chunks_exact_mut(side).enumerate() {
+        for (u, px) in row.iter_mut().enumerate() {
+            let (x, y) = inv.apply((u as f32 + 0.5, v as f32 + 0.5));
+            let (x, y) = ((x - 0.5).clamp(0.0, xmax), (y - 0.5).clamp(0.0, ymax));
+            let (x0, y0) = (x as usize, y as usize);
+            let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+            let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+            let at = |xx: usize, yy: usize| f32::from(src[yy * w + xx]);
+            let top = at(x0, y0) + fx * (at(x1, y0) - at(x0, y0));
+            let bottom = at(x0, y1) + fx * (at(x1, y1) - at(x0, y1));
+            *px = (top + fy * (bottom - top) + 0.5) as u8;
+        }
     }
     out
 }
