@@ -328,7 +328,7 @@ impl FaceDetector {
                     let small = &small;
                     scope.spawn(move || -> Result<Vec<FaceBox>> {
                         let canvas = turn_grey(small, sw, sh, t, side);
-                        Ok(self.run_cascade(&canvas, side, side, max_face, &coarse_step))
+                        Ok(self.run_cascade(&canvas, side, side, max_face, coarse_step))
                     })
                 })
                 .collect();

@@ -21,7 +21,7 @@ use crate::model::PyModel;
 
 /// The detector and landmark network, loaded once per process and shared
 /// by every editor (it is `Sync`).
-fn finder() -> mien::Result<&'static FaceFinder> {
+pub fn finder() -> mien::Result<&'static FaceFinder> {
     static FINDER: OnceLock<FaceFinder> = OnceLock::new();
     if let Some(f) = FINDER.get() {
         return Ok(f);
@@ -198,6 +198,33 @@ impl PyEditor {
             image::save_png(&edited.image, &dst).map_err(mien::Error::from)
         })
         .py()
+    }
+
+    /// Every frame of a sequence edited, faces tracked between key frames
+    /// (as `mien edit` on a folder of frames); all frames of one size.
+    #[pyo3(signature = (frames, expression="happy", aus=None, features=None))]
+    fn edit_frames<'py>(
+        &self,
+        py: Python<'py>,
+        frames: Vec<PyReadonlyArrayDyn<'py, u8>>,
+        expression: &str,
+        aus: Option<&str>,
+        features: Option<&str>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let imgs: Vec<Image<u8>> =
+            frames.iter().enumerate().map(|(i, f)| image_from(f, &format!("frames[{i}]"))).collect::<PyResult<_>>()?;
+        crate::tracker::same_size(&imgs)?;
+        let edited = py
+            .detach(|| -> mien::Result<Vec<Image<u8>>> {
+                let ed = self.editor(expression, aus, features, 0)?;
+                crate::tracker::edit_frames(&ed, &imgs)
+            })
+            .py()?;
+        let out = PyList::empty(py);
+        for img in edited {
+            out.append(image_to_py(py, img))?;
+        }
+        Ok(out)
     }
 
     /// Every face (largest first): dicts with `box` (x, y, w, h), `score` and

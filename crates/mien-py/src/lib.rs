@@ -20,6 +20,8 @@ mod functions;
 mod model;
 #[cfg(feature = "python")]
 mod stats;
+#[cfg(feature = "python")]
+mod tracker;
 
 /// The extension module: classes and functions that `python/mien/*.py` wraps
 /// into the public, scikit-learn-style API.
@@ -31,6 +33,7 @@ fn _mien(m: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {
     m.add_class::<model::PyModel>()?;
     m.add_class::<stats::PyMaskedStats>()?;
     m.add_class::<editor::PyEditor>()?;
+    m.add_class::<tracker::PyTracker>()?;
     m.add_function(wrap_pyfunction!(model::fit, m)?)?;
     m.add_function(wrap_pyfunction!(functions::read_image, m)?)?;
     m.add_function(wrap_pyfunction!(functions::write_image, m)?)?;

@@ -343,7 +343,6 @@ pub fn run(a: Args) -> Result<ExitCode> {
         if let Some((detected, took)) = found.take() {
             t.detect += took;
             let edited = detected
-                .map_err(mien::Error::from)
                 .and_then(|d| s.editor.edit_detected(&finder, &img, d, &mut t))
                 .inspect(|e| report_skipped(path, e.skipped_small))
                 .map_err(|e| hint(e, path))?;
@@ -424,8 +423,11 @@ struct Early {
     path: PathBuf,
     img: mien::core::Result<Image<u8>>,
     decoded: Duration,
-    found: Option<(mien::Result<(Vec<mien::face::FaceBox>, usize)>, Duration)>,
+    found: Option<(Detected, Duration)>,
 }
+
+/// Face boxes and the count of faces too small, as `FaceFinder::detect` gives them.
+type Detected = mien::Result<(Vec<mien::face::FaceBox>, usize)>;
 
 fn report_skipped(path: &Path, skipped: usize) {
     if skipped > 0 {

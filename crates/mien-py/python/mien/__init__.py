@@ -4,7 +4,9 @@ Images are ``numpy.uint8`` arrays, ``(H, W)`` grey or ``(H, W, 3)`` RGB;
 batches add a leading axis. The heavy lifting is mien's Rust core (the same
 code as the ``mien`` command line), run without the GIL.
 
-- :class:`Editor` edits faces in photos; :func:`align` crops faces as
+- :class:`Editor` edits faces in photos (and, with ``edit_frames``, the
+  frames of a video); :class:`Tracker` follows faces through frames;
+  :func:`align` crops faces as
   ``mien align`` does; :func:`read_image` / :func:`write_image`.
 - Estimators with scikit-learn conventions: :class:`MaskedRegression`,
   :class:`PixelRegression`, :class:`PixelKernelRegression`, :class:`OMP`,
@@ -25,7 +27,7 @@ from typing import Any, List, Optional, Union
 import numpy as np
 
 from . import _checks, _mien, metrics
-from ._editor import Editor, Face, align
+from ._editor import Editor, Face, TrackedFace, Tracker, align
 from ._estimators import (
     LSRF,
     OMP,
@@ -46,6 +48,8 @@ __version__: str = _mien.__version__
 __all__ = [
     "Editor",
     "Face",
+    "Tracker",
+    "TrackedFace",
     "align",
     "read_image",
     "write_image",

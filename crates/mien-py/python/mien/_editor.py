@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
@@ -18,6 +18,68 @@ class Face(NamedTuple):
     box: Tuple[float, float, float, float]
     score: float
     landmarks: np.ndarray
+
+
+class TrackedFace(NamedTuple):
+    """A face in one frame of a sequence: its track ``id`` (the same in every
+    frame the face is followed), the ``box`` ``(x, y, w, h)`` its landmarks
+    imply, the smoothed ``landmarks`` and the ``raw`` ones before smoothing
+    (float32, 68×2, iBUG order, frame coordinates)."""
+
+    id: int
+    box: Tuple[float, float, float, float]
+    landmarks: np.ndarray
+    raw: np.ndarray
+
+
+class Tracker:
+    """Follows faces through the frames of a video or animation, as ``mien
+    edit`` does on a folder of frames: faces are detected every ``key_every``
+    frames (and whenever a face is lost), followed in between from the
+    previous frame's landmarks, and each landmark is smoothed over time with
+    a One-Euro filter, so a still face does not jitter and a moving one is
+    followed without lag. Call :meth:`track` once per frame, in order; every
+    frame must have the first one's size.
+
+    Parameters
+    ----------
+    key_every : int, default 10
+        Frames between detections.
+    min_cutoff : float, default 0.02
+        One-Euro cutoff for a still face, in cycles per frame (lower is smoother).
+    beta : float, default 4.0
+        How fast the cutoff rises with the face's speed (eye distances per frame).
+    min_iou : float, default 0.3
+        Box overlap below which a face is lost (frame to frame) or new (at a key frame).
+    min_face : int, optional
+        Smallest face detected, in pixels (default 40).
+    """
+
+    def __init__(
+        self,
+        key_every: int = 10,
+        *,
+        min_cutoff: float = 0.02,
+        beta: float = 4.0,
+        min_iou: float = 0.3,
+        min_face: Optional[int] = None,
+    ) -> None:
+        self._inner = _mien._Tracker(int(key_every), float(min_cutoff), float(beta), float(min_iou), min_face)
+
+    def track(self, frame: Any) -> List[TrackedFace]:
+        """The faces of the next frame (``(H, W)`` or ``(H, W, 3)`` uint8), largest first."""
+        return [
+            TrackedFace(int(f["id"]), tuple(f["box"]), f["landmarks"], f["raw"])
+            for f in self._inner.track(_checks.image(frame, "frame"))
+        ]
+
+    @property
+    def frames(self) -> int:
+        """How many frames were tracked."""
+        return int(self._inner.frames())
+
+    def __repr__(self) -> str:
+        return f"Tracker(frames={self.frames})"
 
 
 def _faces_arg(faces: Union[str, int]) -> int:
@@ -144,6 +206,22 @@ class Editor:
         self._inner.edit_file(
             os.fspath(src), dst, expression, _aus_arg(aus), _faces_arg(faces), bool(detect), _features_arg(features)
         )
+
+    def edit_frames(
+        self,
+        frames: Iterable[Any],
+        expression: str = "happy",
+        *,
+        aus: Optional[Mapping[Union[str, int], float]] = None,
+        features: Optional[Mapping[str, float]] = None,
+    ) -> List[np.ndarray]:
+        """Every frame of a sequence (all of one size) with its faces edited,
+        the faces found on key frames and tracked in between with smoothed
+        landmarks (:class:`Tracker`'s defaults); the frames equal those of
+        ``mien edit`` on a folder of the same frames. A frame without a face
+        comes back unchanged."""
+        checked = [_checks.image(f, f"frames[{i}]") for i, f in enumerate(frames)]
+        return list(self._inner.edit_frames(checked, expression, _aus_arg(aus), _features_arg(features)))
 
     def faces(self, image: Any) -> List[Face]:
         """Every face found, largest first."""

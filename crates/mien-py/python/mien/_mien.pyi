@@ -86,6 +86,25 @@ class _Editor:
     ) -> None: ...
     def faces(self, image: _U8) -> List[Dict[str, Any]]: ...
     def template_json(self, expression: str = "happy") -> str: ...
+    def edit_frames(
+        self,
+        frames: List[_U8],
+        expression: str = "happy",
+        aus: Optional[str] = None,
+        features: Optional[str] = None,
+    ) -> List[_U8]: ...
+
+class _Tracker:
+    def __init__(
+        self,
+        key_every: int = 10,
+        min_cutoff: float = 0.02,
+        beta: float = 4.0,
+        min_iou: float = 0.3,
+        min_face: Optional[int] = None,
+    ) -> None: ...
+    def track(self, frame: _U8) -> List[Dict[str, Any]]: ...
+    def frames(self) -> int: ...
 
 def fit(
     kind: str,
