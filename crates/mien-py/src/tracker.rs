@@ -19,7 +19,7 @@ use crate::errors::{value_error, IntoPyResult};
 /// A tracker and the size of the frames it has seen.
 struct State {
     tracker: Tracker,
-    size: Option<(usize, usize, usize)>,
+    size: Option<Size>,
 }
 
 /// Face tracker (see `mien.Tracker`).
@@ -36,26 +36,30 @@ pub fn tracker_options(key_every: usize, min_cutoff: f32, beta: f32, min_iou: f3
     Ok(options)
 }
 
+/// A frame's width, height and channels.
+type Size = (usize, usize, usize);
+
+fn size_of(f: &Image<u8>) -> Size {
+    (f.width(), f.height(), f.channels())
+}
+
+/// The error for frame `i` of size `got` in a sequence whose first frame is `first`.
+fn size_error(i: usize, got: Size, first: Size) -> PyErr {
+    value_error(format!(
+        "frame {i} is {}×{} with {} channel(s), the first {}×{} with {}: every frame of a sequence has one size",
+        got.0, got.1, got.2, first.0, first.1, first.2
+    ))
+}
+
 /// Checks that every frame has the first one's size and channels.
 pub fn same_size(frames: &[Image<u8>]) -> PyResult<()> {
     let Some(first) = frames.first() else {
         return Err(value_error("frames: give at least one frame"));
     };
-    let size = |f: &Image<u8>| (f.width(), f.height(), f.channels());
-    for (i, f) in frames.iter().enumerate() {
-        if size(f) != size(first) {
-            return Err(value_error(format!(
-                "frame {i} is {}×{} with {} channel(s), frame 0 {}×{} with {}: every frame of a sequence has one size",
-                f.width(),
-                f.height(),
-                f.channels(),
-                first.width(),
-                first.height(),
-                first.channels()
-            )));
-        }
+    match frames.iter().position(|f| size_of(f) != size_of(first)) {
+        Some(i) => Err(size_error(i, size_of(&frames[i]), size_of(first))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// One tracked face as a dict: `id`, `box` (x, y, w, h), `landmarks` (smoothed) and `raw`.
@@ -92,28 +96,16 @@ impl PyTracker {
     fn track<'py>(&self, py: Python<'py>, frame: PyReadonlyArrayDyn<'py, u8>) -> PyResult<Bound<'py, PyList>> {
         let img = image_from(&frame, "frame")?;
         let min_face = self.min_face;
-        let faces = py
-            .detach(|| -> PyResult<Vec<TrackedFace>> {
-                let mut state = self.state.lock().map_err(|_| value_error("the tracker failed in another thread"))?;
-                let size = (img.width(), img.height(), img.channels());
-                match state.size {
-                    Some(s) if s != size => {
-                        return Err(value_error(format!(
-                            "frame {} is {}×{} with {} channel(s), the first {}×{} with {}: every frame of a sequence has one size",
-                            state.tracker.frames(),
-                            size.0,
-                            size.1,
-                            size.2,
-                            s.0,
-                            s.1,
-                            s.2
-                        )))
-                    }
-                    _ => state.size = Some(size),
-                }
-                let f = finder().py()?;
-                state.tracker.next(f, &img, &detect_options(min_face)).py()
-            })?;
+        let faces = py.detach(|| -> PyResult<Vec<TrackedFace>> {
+            let mut state = self.state.lock().map_err(|_| value_error("the tracker failed in another thread"))?;
+            let size = size_of(&img);
+            match state.size {
+                Some(first) if first != size => return Err(size_error(state.tracker.frames(), size, first)),
+                _ => state.size = Some(size),
+            }
+            let f = finder().py()?;
+            state.tracker.next(f, &img, &detect_options(min_face)).py()
+        })?;
         let out = PyList::empty(py);
         for f in &faces {
             out.append(face_dict(py, f)?)?;
