@@ -21,10 +21,11 @@
 //! tiny detector only when the cascade finds nothing (a single tilted or
 //! turned face). Measured figures are in `BENCHMARKS.md`.
 //!
-//! The cascade's image pyramid runs on two threads: the finest levels on
-//! one, the rest on the other from a copy shrunk to the first coarse level
-//! the way the cascade shrinks its own levels, and the two halves' boxes are
-//! merged as one run merges them (summing the scores of overlapping boxes).
+//! With [`DetectOptions::split_pyramid`] the cascade's image pyramid runs on
+//! two threads: the finest levels on one, the rest on the other from a copy
+//! shrunk to the first coarse level the way the cascade shrinks its own
+//! levels, and the two halves' boxes are merged as one run merges them
+//! (summing the scores of overlapping boxes).
 
 use std::io::Cursor;
 use std::sync::OnceLock;
@@ -152,6 +153,7 @@ impl std::fmt::Display for Detector {
 /// | `detector` | `Auto` | which detector runs | [`Detector`] |
 /// | `tiny_input` | 320 | tiny detector's input side (the whole image is resized to it) | multiple of 32, 64..=2048 |
 /// | `tiny_score` | 0.5 | tiny detector's minimum score | (0, 1) |
+/// | `split_pyramid` | false | the cascade's pyramid on two threads | – |
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DetectOptions {
     /// Smallest face kept, in original pixels. Default 24.
@@ -172,6 +174,12 @@ pub struct DetectOptions {
     pub tiny_input: usize,
     /// The tiny detector's minimum score (a probability). Default 0.5.
     pub tiny_score: f32,
+    /// Runs the cascade's pyramid on two threads (about 1.7× faster on two
+    /// cores). Off by default: its boxes differ from one run's by a few
+    /// pixels (the coarse half's neural stages see a shrunk copy), which
+    /// moves every landmark-based figure measured so far; see
+    /// `BENCHMARKS.md`.
+    pub split_pyramid: bool,
 }
 
 impl Default for DetectOptions {
@@ -186,6 +194,7 @@ impl Default for DetectOptions {
             detector: Detector::Auto,
             tiny_input: 320,
             tiny_score: 0.5,
+            split_pyramid: false,
         }
     }
 }
@@ -457,15 +466,15 @@ impl FaceDetector {
         let scaled = resample_grey(grey.plane(0), width, height, dw, dh);
         let (sx, sy) = (width as f32 / dw as f32, height as f32 / dh as f32);
 
-        // The pyramid's levels, finest first, split in two runs of about the
-        // same area: the fine levels on this thread, the coarse ones on a
-        // second thread from a copy shrunk to the first coarse level. The
-        // finest level alone is about half of the work at the pyramid steps
-        // used (0.7–0.8), so two cores nearly halve the time.
+        // With `split_pyramid`: the pyramid's levels, finest first, split in
+        // two runs of about the same area: the fine levels on this thread,
+        // the coarse ones on a second thread from a copy shrunk to the first
+        // coarse level. The finest level alone is about half of the work at
+        // the pyramid steps used (0.7–0.8), so two cores nearly halve the time.
         let split = split_level(dw, dh, options.pyramid_step);
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut boxes = match split {
-            Some((k, s_k)) if threads > 1 => {
+            Some((k, s_k)) if threads > 1 && options.split_pyramid => {
                 // The same level the cascade would have made: truncated
                 // size, bilinear at the sample points (no prefilter; its
                 // classifiers were trained on such images).

@@ -127,7 +127,7 @@ pub struct Args {
     /// Smallest face searched for, in pixels (default 40; down to 24 finds smaller faces, more slowly).
     #[arg(long, value_name = "PX")]
     pub min_face: Option<usize>,
-    /// Face detector: `auto` (SeetaFace cascade, a second look for faces rolled 15–50° among
+    /// Face detector: `auto` (SeetaFace cascade, a second look for faces rolled 15–45° among
     /// those it finds, the tiny detector when it finds no face), `seeta` (upright faces from
     /// 24 px), `tiny` (faces tilted up to 45° or turned, that fill a good part of the photo).
     #[arg(long, default_value = "auto", value_parser = ["auto", "seeta", "tiny"])]
