@@ -40,7 +40,10 @@ fn detectors(c: &mut Criterion) {
     let split =
         DetectOptions { min_size: 40, pyramid_step: 0.7, window_step: 4, split_pyramid: true, ..Default::default() };
     let split_seeta = DetectOptions { detector: Detector::Seeta, ..split };
-    eprintln!("seeta split: {} faces in the 1920×1280 Solvay photo", det.detect(&big, &split_seeta).unwrap().faces.len());
+    eprintln!(
+        "seeta split: {} faces in the 1920×1280 Solvay photo",
+        det.detect(&big, &split_seeta).unwrap().faces.len()
+    );
     group.bench_function("seeta_split_1920x1280", |b| b.iter(|| det.detect(&big, &split_seeta).unwrap()));
     group.bench_function("seeta_split_astronaut_512", |b| b.iter(|| det.detect(&astronaut, &split_seeta).unwrap()));
     group.finish();
