@@ -303,8 +303,7 @@ impl FaceDetector {
         if side * side > ROLL_BUDGET || sw < WINDOW as usize || sh < WINDOW as usize {
             return Ok(Vec::new());
         }
-        let small = resample_grey(grey.plane(0), w, h, sw, sh);
-        let mut small = small;
+        let mut small = resample_grey(grey.plane(0), w, h, sw, sh);
         // The faces already found are painted flat: the cascade's first stage
         // rejects flat windows at once, so the turned scan costs little where
         // it would only find them again.

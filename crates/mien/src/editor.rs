@@ -393,9 +393,7 @@ impl Editor {
 
     /// Edits one decoded photo: finds its faces, then edits them.
     pub fn edit(&self, finder: &FaceFinder, img: &Image<u8>, t: &mut Timings) -> Result<Edited> {
-        let start = Instant::now();
-        let detected = finder.detect(img, &self.detect_options())?;
-        t.detect += start.elapsed();
+        let detected = self.detect(finder, img, t)?;
         self.edit_detected(finder, img, detected, t)
     }
 
@@ -419,10 +417,16 @@ impl Editor {
     /// The faces to edit, with landmarks, and how many were too small;
     /// [`Error::NoFace`] when there are none.
     pub fn find_faces(&self, finder: &FaceFinder, img: &Image<u8>, t: &mut Timings) -> Result<(Vec<Found>, usize)> {
+        let detected = self.detect(finder, img, t)?;
+        self.faces_from_boxes(finder, img, detected, t)
+    }
+
+    /// Face boxes with the editor's detection settings, timed.
+    fn detect(&self, finder: &FaceFinder, img: &Image<u8>, t: &mut Timings) -> Result<(Vec<FaceBox>, usize)> {
         let start = Instant::now();
         let detected = finder.detect(img, &self.detect_options())?;
         t.detect += start.elapsed();
-        self.faces_from_boxes(finder, img, detected, t)
+        Ok(detected)
     }
 
     /// The chosen faces among detected boxes, with landmarks.
