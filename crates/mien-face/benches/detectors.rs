@@ -38,7 +38,7 @@ fn detectors(c: &mut Criterion) {
         group.bench_function(format!("{detector}_astronaut_512"), |b| b.iter(|| det.detect(&astronaut, &o).unwrap()));
     }
     let split =
-        DetectOptions { min_size: 40, pyramid_step: 0.7, window_step: 4, split_pyramid: true, ..Default::default() };
+        DetectOptions { min_size: 40, pyramid_step: 0.7, window_step: 4, ..Default::default() };
     let split_seeta = DetectOptions { detector: Detector::Seeta, ..split };
     eprintln!(
         "seeta split: {} faces in the 1920×1280 Solvay photo",

@@ -21,23 +21,24 @@
 //! tiny detector only when the cascade finds nothing (a single tilted or
 //! turned face). Measured figures are in `BENCHMARKS.md`.
 //!
-//! With [`DetectOptions::split_pyramid`] the cascade's image pyramid runs on
-//! two threads: the finest levels on one, the rest on the other from a copy
-//! shrunk to the first coarse level the way the cascade shrinks its own
-//! levels, and the two halves' boxes are merged as one run merges them
-//! (summing the scores of overlapping boxes).
+//! The cascade is SeetaFace's, computed here ([`crate::cascade`]) with its
+//! pyramid levels and later stages shared over up to [`MAX_THREADS`]
+//! threads; its windows and scores equal those of the `rustface` port, bit
+//! for bit.
 
-use std::io::Cursor;
 use std::sync::OnceLock;
 
 use mien_core::image::Image;
-use rustface::{ImageData, Model};
 
+use crate::cascade::{Cascade, Scan};
 use crate::error::{Error, Result};
 use crate::tiny::TinyDetector;
 
-/// The SeetaFace frontal detector model shipped inside the `rustface` crate.
+/// The SeetaFace frontal detector model (BSD-2-Clause, `weights/LICENSE-seetaface`).
 static SEETA_MODEL: &[u8] = include_bytes!("../weights/seeta_fd_frontal_v1.0.bin");
+
+/// Most threads one cascade run shares its work over.
+const MAX_THREADS: usize = 4;
 
 /// The cascade's fixed window size in pixels.
 const WINDOW: f32 = 40.0;
@@ -153,7 +154,6 @@ impl std::fmt::Display for Detector {
 /// | `detector` | `Auto` | which detector runs | [`Detector`] |
 /// | `tiny_input` | 320 | tiny detector's input side (the whole image is resized to it) | multiple of 32, 64..=2048 |
 /// | `tiny_score` | 0.5 | tiny detector's minimum score | (0, 1) |
-/// | `split_pyramid` | false | the cascade's pyramid on two threads | – |
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct DetectOptions {
     /// Smallest face kept, in original pixels. Default 24.
@@ -174,12 +174,6 @@ pub struct DetectOptions {
     pub tiny_input: usize,
     /// The tiny detector's minimum score (a probability). Default 0.5.
     pub tiny_score: f32,
-    /// Runs the cascade's pyramid on two threads (about 1.7× faster on two
-    /// cores). Off by default: its boxes differ from one run's by a few
-    /// pixels (the coarse half's neural stages see a shrunk copy), which
-    /// moves every landmark-based figure measured so far; see
-    /// `BENCHMARKS.md`.
-    pub split_pyramid: bool,
 }
 
 impl Default for DetectOptions {
@@ -194,7 +188,6 @@ impl Default for DetectOptions {
             detector: Detector::Auto,
             tiny_input: 320,
             tiny_score: 0.5,
-            split_pyramid: false,
         }
     }
 }
@@ -242,7 +235,7 @@ pub struct Detections {
 /// A reusable detector holding the parsed SeetaFace model and the tiny face detector.
 #[derive(Clone)]
 pub struct FaceDetector {
-    model: Model,
+    cascade: Cascade,
     /// Parsed on first use: most photos never need it.
     tiny: OnceLock<TinyDetector>,
 }
@@ -256,9 +249,7 @@ impl std::fmt::Debug for FaceDetector {
 impl FaceDetector {
     /// Parses the built-in SeetaFace model.
     pub fn new() -> Result<Self> {
-        let model = rustface::read_model(Cursor::new(SEETA_MODEL))
-            .map_err(|e| Error::CorruptWeights(format!("built-in SeetaFace model: {e}")))?;
-        Ok(Self { model, tiny: OnceLock::new() })
+        Ok(Self { cascade: Cascade::parse(SEETA_MODEL)?, tiny: OnceLock::new() })
     }
 
     /// Finds faces in a grey or RGB image of any size with `options.detector`.
@@ -336,7 +327,7 @@ impl FaceDetector {
                     let small = &small;
                     scope.spawn(move || -> Result<Vec<FaceBox>> {
                         let canvas = turn_grey(small, sw, sh, t, side);
-                        Ok(self.run_cascade(&canvas, side, side, max_face, coarse_step))
+                        Ok(self.run_cascade(&canvas, side, side, max_face, coarse_step, 1))
                     })
                 })
                 .collect();
@@ -417,32 +408,18 @@ impl FaceDetector {
         }))
     }
 
-    /// One rustface run over a grey plane: boxes in that plane's pixels.
-    /// `max_face` > 0 stops the pyramid at faces of that size.
-    fn run_cascade(&self, plane: &[u8], w: usize, h: usize, max_face: u32, options: &DetectOptions) -> Vec<FaceBox> {
-        let mut detector = rustface::create_detector_with_model(self.model.clone());
-        detector.set_min_face_size(WINDOW as u32);
-        if max_face > 0 {
-            detector.set_max_face_size(max_face);
-        }
-        // Every box comes back: the threshold applies after the two runs'
-        // boxes are merged (rustface sums the scores of merged boxes).
-        detector.set_score_thresh(f64::MIN_POSITIVE);
-        detector.set_pyramid_scale_factor(options.pyramid_step);
-        detector.set_slide_window_step(options.window_step, options.window_step);
-        detector
-            .detect(&ImageData::new(plane, w as u32, h as u32))
+    /// One cascade run over a grey plane: boxes in that plane's pixels.
+    /// `max_face` > 0 stops the pyramid at faces of that size; the work is
+    /// shared over `threads`.
+    fn run_cascade(&self, plane: &[u8], w: usize, h: usize, max_face: u32, options: &DetectOptions, threads: usize) -> Vec<FaceBox> {
+        let scan =
+            Scan { max_face, pyramid_step: options.pyramid_step, stride: options.window_step as usize, threads };
+        // Every box with a positive score comes back: the caller applies
+        // the threshold after mapping and merging.
+        self.cascade
+            .detect(plane, w, h, &scan)
             .iter()
-            .map(|f| {
-                let b = f.bbox();
-                FaceBox {
-                    x: b.x() as f32,
-                    y: b.y() as f32,
-                    w: b.width() as f32,
-                    h: b.height() as f32,
-                    score: f.score() as f32,
-                }
-            })
+            .map(|b| FaceBox { x: b.x as f32, y: b.y as f32, w: b.side as f32, h: b.side as f32, score: b.score as f32 })
             .collect()
     }
 
@@ -465,37 +442,9 @@ impl FaceDetector {
         let scaled = resample_grey(grey.plane(0), width, height, dw, dh);
         let (sx, sy) = (width as f32 / dw as f32, height as f32 / dh as f32);
 
-        // With `split_pyramid`: the pyramid's levels, finest first, split in
-        // two runs of about the same area: the fine levels on this thread,
-        // the coarse ones on a second thread from a copy shrunk to the first
-        // coarse level. The finest level alone is about half of the work at
-        // the pyramid steps used (0.7–0.8), so two cores nearly halve the time.
-        let split = split_level(dw, dh, options.pyramid_step);
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let mut boxes = match split {
-            Some((k, s_k)) if threads > 1 && options.split_pyramid => {
-                // The same level the cascade would have made: truncated
-                // size, bilinear at the sample points (no prefilter; its
-                // classifiers were trained on such images).
-                let cw = ((dw as f32 * s_k) as usize).max(WINDOW as usize);
-                let ch = ((dh as f32 * s_k) as usize).max(WINDOW as usize);
-                let coarse = point_bilinear(&scaled, dw, dh, cw, ch);
-                // Faces larger than the window at level k-1, between levels.
-                let s_prev = options.pyramid_step.powi(k as i32 - 1);
-                let max_face = (2.0 * WINDOW / (s_prev + s_k)).floor() as u32;
-                let (fine, coarse) = std::thread::scope(|scope| {
-                    let far = scope.spawn(|| self.run_cascade(&coarse, cw, ch, 0, options));
-                    let near = self.run_cascade(&scaled, dw, dh, max_face, options);
-                    (near, far.join())
-                });
-                let coarse = coarse.map_err(|_| Error::BadImage("the face detector's second thread failed".into()))?;
-                // Mapped back as the cascade maps its own levels: by 1/step^k.
-                let mut all: Vec<FaceBox> = fine.iter().map(|b| scale_box(b, sx, sy)).collect();
-                all.extend(coarse.iter().map(|b| scale_box(b, sx / s_k, sy / s_k)));
-                merge_summing(all, 0.3)
-            }
-            _ => self.run_cascade(&scaled, dw, dh, 0, options).iter().map(|b| scale_box(b, sx, sy)).collect(),
-        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS);
+        let mut boxes: Vec<FaceBox> =
+            self.run_cascade(&scaled, dw, dh, 0, options, threads).iter().map(|b| scale_box(b, sx, sy)).collect();
         boxes.retain(|b| b.score >= options.score_threshold && b.w > 0.0 && b.h > 0.0);
         let boxes = suppress(&mut boxes, options.nms_iou);
         let min = options.min_size as f32;
@@ -522,30 +471,6 @@ fn shared_detector() -> Result<&'static FaceDetector> {
         .get_or_init(|| FaceDetector::new().ok())
         .as_ref()
         .ok_or_else(|| Error::CorruptWeights("built-in SeetaFace model does not parse".into()))
-}
-
-/// The cascade's last merge, over the boxes of both halves of the pyramid:
-/// strongest first, each box absorbs the weaker ones overlapping it by more
-/// than `iou` and takes the sum of their scores (a face seen at several
-/// scales scores higher), as one rustface run does over its whole pyramid.
-fn merge_summing(mut boxes: Vec<FaceBox>, iou: f32) -> Vec<FaceBox> {
-    boxes.sort_by(|a, b| b.score.total_cmp(&a.score));
-    let mut merged = vec![false; boxes.len()];
-    let mut out = Vec::new();
-    for i in 0..boxes.len() {
-        if merged[i] {
-            continue;
-        }
-        let mut kept = boxes[i];
-        for j in i + 1..boxes.len() {
-            if !merged[j] && boxes[i].iou(&boxes[j]) > iou {
-                merged[j] = true;
-                kept.score += boxes[j].score;
-            }
-        }
-        out.push(kept);
-    }
-    out
 }
 
 /// The grey copy of a grey or RGB image.
@@ -586,34 +511,6 @@ fn scale_box(b: &FaceBox, sx: f32, sy: f32) -> FaceBox {
     FaceBox { x: b.x * sx, y: b.y * sy, w: b.w * sx, h: b.h * sy, score: b.score }
 }
 
-/// Where to split the cascade's pyramid over a `w`×`h` plane between two
-/// threads: `(k, step^k)`, levels `0..k` on one and `k..` on the other, with
-/// `k` chosen so the two scan about the same area. `None` when the pyramid
-/// has a single level.
-fn split_level(w: usize, h: usize, step: f32) -> Option<(usize, f32)> {
-    let min_scale = WINDOW / w.min(h) as f32;
-    let mut areas = Vec::new();
-    let mut s = 1.0f32;
-    while s >= min_scale {
-        areas.push((w as f32 * s) * (h as f32 * s));
-        s *= step;
-    }
-    if areas.len() < 2 {
-        return None;
-    }
-    let total: f32 = areas.iter().sum();
-    let mut fine = 0.0;
-    let mut best = (1, f32::INFINITY);
-    for (k, a) in areas.iter().enumerate().take(areas.len() - 1) {
-        fine += a;
-        let gap = (2.0 * fine - total).abs();
-        if gap < best.1 {
-            best = (k + 1, gap);
-        }
-    }
-    Some((best.0, step.powi(best.0 as i32)))
-}
-
 /// Greedy NMS, strongest first; also drops a box mostly (> 60 %) inside a
 /// stronger one, which IoU alone misses when a small false box sits on a face.
 fn suppress(boxes: &mut [FaceBox], iou: f32) -> Vec<FaceBox> {
@@ -645,30 +542,6 @@ fn resample_grey(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize) -> Vec<
     out.data().iter().map(|&v| v.round().clamp(0.0, 255.0) as u8).collect()
 }
 
-/// Bilinear interpolation at `x·sw/dw`, `y·sh/dh` (the sample point of each
-/// output pixel's corner, no smoothing), truncated to `u8`: how the cascade
-/// builds its own pyramid levels.
-fn point_bilinear(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize) -> Vec<u8> {
-    let (fx, fy) = (sw as f64 / dw as f64, sh as f64 / dh as f64);
-    let mut out = Vec::with_capacity(dw * dh);
-    for y in 0..dh {
-        let ys = fy * y as f64;
-        let y0 = (ys as usize).min(sh.saturating_sub(2));
-        let wy = ys - y0 as f64;
-        let (r0, r1) = (&src[y0 * sw..(y0 + 1) * sw], &src[(y0 + 1).min(sh - 1) * sw..][..sw]);
-        for x in 0..dw {
-            let xs = fx * x as f64;
-            let x0 = (xs as usize).min(sw.saturating_sub(2));
-            let x1 = (x0 + 1).min(sw - 1);
-            let wx = xs - x0 as f64;
-            let top = (1.0 - wx) * f64::from(r0[x0]) + wx * f64::from(r0[x1]);
-            let bottom = (1.0 - wx) * f64::from(r1[x0]) + wx * f64::from(r1[x1]);
-            out.push(((1.0 - wy) * top + wy * bottom) as u8);
-        }
-    }
-    out
-}
-
 fn area_shrink(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize) -> Vec<u8> {
     let (fx, fy) = (sw as f64 / dw as f64, sh as f64 / dh as f64);
     let span = |d: usize, f: f64, n: usize| {
@@ -676,15 +549,21 @@ fn area_shrink(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize) -> Vec<u8
         let b = (((d + 1) as f64 * f).ceil() as usize).clamp(a + 1, n);
         (a, b)
     };
+    // Column sums over each output row's source rows, then sums of those
+    // over each output pixel's source columns.
+    let cols: Vec<(usize, usize)> = (0..dw).map(|x| span(x, fx, sw)).collect();
+    let mut sums = vec![0u32; sw];
     let mut out = Vec::with_capacity(dw * dh);
     for y in 0..dh {
         let (y0, y1) = span(y, fy, sh);
-        for x in 0..dw {
-            let (x0, x1) = span(x, fx, sw);
-            let mut sum = 0u32;
-            for row in src[y0 * sw..y1 * sw].chunks_exact(sw) {
-                sum += row[x0..x1].iter().map(|&v| u32::from(v)).sum::<u32>();
+        sums.fill(0);
+        for row in src[y0 * sw..y1 * sw].chunks_exact(sw) {
+            for (s, &v) in sums.iter_mut().zip(row) {
+                *s += u32::from(v);
             }
+        }
+        for &(x0, x1) in &cols {
+            let sum: u32 = sums[x0..x1].iter().sum();
             let n = ((y1 - y0) * (x1 - x0)) as u32;
             out.push(((sum + n / 2) / n) as u8);
         }
@@ -747,38 +626,25 @@ mod tests {
     }
 
     #[test]
-    fn pyramid_split_balances_the_two_threads() {
-        // 0.7: level areas 1, 0.49, 0.24, … — the finest level alone is half.
-        assert_eq!(split_level(512, 512, 0.7).map(|s| s.0), Some(1));
-        // 0.9: areas 1, 0.81, 0.66, … — the first three of about 5.3 in all.
-        let (k, s) = split_level(1000, 1000, 0.9).unwrap();
-        assert_eq!(k, 3);
-        assert!((s - 0.729).abs() < 1e-4);
-        // One level only (the image is a single window): nothing to split.
-        assert_eq!(split_level(50, 50, 0.7), None);
-    }
-
-    #[test]
-    fn merging_sums_the_scores_of_overlapping_boxes() {
-        let a = FaceBox { x: 0.0, y: 0.0, w: 40.0, h: 40.0, score: 2.0 };
-        let b = FaceBox { x: 2.0, y: 1.0, w: 40.0, h: 40.0, score: 1.5 };
-        let far = FaceBox { x: 100.0, y: 0.0, w: 40.0, h: 40.0, score: 1.0 };
-        let merged = merge_summing(vec![b, far, a], 0.3);
-        assert_eq!(merged, vec![FaceBox { score: 3.5, ..a }, far]);
-    }
-
-    #[test]
-    fn point_bilinear_samples_at_the_scaled_corners() {
-        // A horizontal ramp 0, 10, …, 70: sampling at x·8/4 = 0, 2, 4, 6.
-        let src: Vec<u8> = (0..8).map(|x| 10 * x).collect::<Vec<_>>().repeat(2);
-        assert_eq!(point_bilinear(&src, 8, 2, 4, 1), vec![0, 20, 40, 60]);
-        // Half-way samples interpolate (and truncate, as the cascade does).
-        assert_eq!(point_bilinear(&[0, 5, 0, 5], 2, 2, 3, 2)[1], 3);
-    }
-
-    #[test]
     fn area_shrink_averages_blocks() {
         let src = [0u8, 10, 20, 30, 40, 50, 60, 70];
         assert_eq!(area_shrink(&src, 4, 2, 2, 1), vec![25, 45]);
+        // Against a direct mean over each output pixel's source span.
+        let (sw, sh, dw, dh) = (37, 23, 15, 11);
+        let src: Vec<u8> = (0..sw * sh).map(|i| ((i * 7919) % 251) as u8).collect();
+        let span = |d: usize, f: f64, n: usize| {
+            let a = ((d as f64 * f).floor() as usize).min(n - 1);
+            (a, (((d + 1) as f64 * f).ceil() as usize).clamp(a + 1, n))
+        };
+        let got = area_shrink(&src, sw, sh, dw, dh);
+        for y in 0..dh {
+            for x in 0..dw {
+                let (y0, y1) = span(y, sh as f64 / dh as f64, sh);
+                let (x0, x1) = span(x, sw as f64 / dw as f64, sw);
+                let sum: u32 = (y0..y1).flat_map(|j| (x0..x1).map(move |i| (i, j))).map(|(i, j)| u32::from(src[j * sw + i])).sum();
+                let n = ((y1 - y0) * (x1 - x0)) as u32;
+                assert_eq!(got[y * dw + x], ((sum + n / 2) / n) as u8, "({x}, {y})");
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod align;
+mod cascade;
 pub mod corpora;
 pub mod detect;
 pub mod error;
