@@ -286,6 +286,7 @@ impl Cascade {
             s *= scan.pyramid_step;
         }
 
+        let t0 = std::time::Instant::now();
         // First stage, level by level, the largest first to whichever thread is free.
         let next = AtomicUsize::new(0);
         let work = || {
@@ -317,7 +318,7 @@ impl Cascade {
             }
         }
 
-        if std::env::var_os("MIEN_PROBE").is_some() { eprintln!("first: {:?}", lists.iter().map(|l| l.len()).collect::<Vec<_>>()); }
+        if std::env::var_os("MIEN_PROBE").is_some() { eprintln!("first: {:?} {:?}", lists.iter().map(|l| l.len()).collect::<Vec<_>>(), t0.elapsed()); }
         let mut merged: Vec<Vec<Window>> = lists.iter_mut().map(|l| suppress_summing(l, 0.8)).collect();
         let mut current: Vec<Vec<Window>> = vec![Vec::new(); self.first.len()];
         let n_later = self.later.len();
@@ -329,7 +330,7 @@ impl Cascade {
                 for (k, stage) in g.stages.iter().enumerate() {
                     let before = current[r].len();
                     current[r] = self.judge(stage, plane, w, h, &current[r], threads);
-                    if std::env::var_os("MIEN_PROBE").is_some() { eprintln!("stage {li}.{k}: {before} -> {}", current[r].len()); }
+                    if std::env::var_os("MIEN_PROBE").is_some() { eprintln!("stage {li}.{k}: {before} -> {} {:?}", current[r].len(), t0.elapsed()); }
                     if k + 1 < g.stages.len() {
                         merged[r] = suppress_summing(&mut current[r], 0.8);
                         current[r] = merged[r].clone();
@@ -365,20 +366,17 @@ impl Cascade {
             &resized
         };
         let codes = lab_codes(level, lw, lh);
-        let (sums, squares) = integrals(level, lw, lh);
+        let stats = window_sums(level, lw, lh, stride);
         let offsets: Vec<Vec<usize>> =
             self.first.iter().map(|c| c.points.iter().map(|&(x, y)| y * lw + x).collect()).collect();
         let side = (WINDOW as f32 / s + 0.5) as i32;
         let area = (WINDOW * WINDOW) as f64;
-        let iw = lw + 1;
+        let mut stat = stats.iter();
         for y in (0..=lh - WINDOW).step_by(stride) {
-            let (top, bottom) = (y * iw, (y + WINDOW) * iw);
             for x in (0..=lw - WINDOW).step_by(stride) {
-                let corner = |t: &[u32]| {
-                    t[bottom + x + WINDOW].wrapping_sub(t[bottom + x]).wrapping_sub(t[top + x + WINDOW]).wrapping_add(t[top + x])
-                };
-                let mean = f64::from(corner(&sums)) / area;
-                let m2 = f64::from(corner(&squares)) / area;
+                let &(sum, squares) = stat.next().expect("one sum per window");
+                let mean = f64::from(sum) / area;
+                let m2 = f64::from(squares) / area;
                 if !((m2 - mean * mean).sqrt() > FLAT_STD) {
                     continue;
                 }
@@ -401,12 +399,12 @@ impl Cascade {
     /// One perceptron stage over `windows`: those it accepts, moved and
     /// resized by its regression outputs, with its score.
     fn judge(&self, stage: &Mlp, plane: &[u8], w: usize, h: usize, windows: &[Window], threads: usize) -> Vec<Window> {
-        let one = |b: &Window| -> Option<Window> {
+        let one = |table: &mut Vec<[i32; CHANNELS]>, b: &Window| -> Option<Window> {
             if b.x + b.side <= 0 || b.y + b.side <= 0 || b.side < 2 {
                 return None;
             }
             let patch = window_patch(plane, w, h, b);
-            let (score, out) = stage.classify(&patch);
+            let (score, out) = stage.classify(&patch, table);
             if !(score > stage.threshold) {
                 return None;
             }
@@ -421,19 +419,24 @@ impl Cascade {
             })
         };
         const MIN_SHARE: usize = 32;
+        let all = |part: &[Window]| -> Vec<Window> {
+            let mut table = vec![[0i32; CHANNELS]; TABLE * TABLE];
+            part.iter().filter_map(|b| one(&mut table, b)).collect()
+        };
         if threads < 2 || windows.len() < 2 * MIN_SHARE {
-            return windows.iter().filter_map(one).collect();
+            return all(windows);
         }
         let chunk = windows.len().div_ceil(threads);
         std::thread::scope(|scope| {
             let mut parts = windows.chunks(chunk);
             let mine = parts.next().unwrap_or(&[]);
-            let others: Vec<_> = parts.map(|p| scope.spawn(move || p.iter().filter_map(one).collect::<Vec<_>>())).collect();
-            let mut all: Vec<Window> = mine.iter().filter_map(one).collect();
+            let all = &all;
+            let others: Vec<_> = parts.map(|p| scope.spawn(move || all(p))).collect();
+            let mut found = all(mine);
             for o in others {
-                all.extend(o.join().expect("cascade thread"));
+                found.extend(o.join().expect("cascade thread"));
             }
-            all
+            found
         })
     }
 }
@@ -519,11 +522,13 @@ impl Lab {
 
 impl Mlp {
     /// Score and outputs (score, x, y, size) for a 40×40 patch.
-    fn classify(&self, patch: &[u8; WINDOW * WINDOW]) -> (f32, [f32; 4]) {
-        let table = gradient_integral(patch);
+    /// `table` is scratch space of `TABLE`² entries whose first row and
+    /// column are zero.
+    fn classify(&self, patch: &[u8; WINDOW * WINDOW], table: &mut [[i32; CHANNELS]]) -> (f32, [f32; 4]) {
+        gradient_integral(patch, table);
         let mut input = Vec::with_capacity(self.patches.len() * FEATURE_DIM);
         for p in &self.patches {
-            let raw = cell_sums(&table, p);
+            let raw = cell_sums(table, p);
             let total: f64 = raw.iter().map(|&v| f64::from(v.wrapping_mul(v))).sum();
             if total != 0.0 {
                 let norm = total.sqrt() as f32;
@@ -629,29 +634,61 @@ fn lab_codes(plane: &[u8], w: usize, h: usize) -> Vec<u8> {
     codes
 }
 
-/// Integral images of grey levels and their squares, `(w+1)`×`(h+1)` with
-/// a zero first row and column, in wrapping 32-bit arithmetic: a window's
-/// sums (under 2³² for 40×40 windows) come out exact.
-fn integrals(plane: &[u8], w: usize, h: usize) -> (Vec<u32>, Vec<u32>) {
-    let iw = w + 1;
-    let mut sums = vec![0u32; iw * (h + 1)];
-    let mut squares = vec![0u32; iw * (h + 1)];
-    for y in 0..h {
-        let src = &plane[y * w..][..w];
-        let (done, rest) = sums.split_at_mut((y + 1) * iw);
-        let (above, row) = (&done[y * iw..], &mut rest[..iw]);
-        let (done_q, rest_q) = squares.split_at_mut((y + 1) * iw);
-        let (above_q, row_q) = (&done_q[y * iw..], &mut rest_q[..iw]);
+/// Sums of grey levels and of their squares over each 40×40 window of a
+/// `w`×`h` plane at `stride`, in scan order: column sums over the window's
+/// rows, slid down from one window row to the next, then added across.
+fn window_sums(plane: &[u8], w: usize, h: usize, stride: usize) -> Vec<(u32, u32)> {
+    let mut cols = vec![0u32; w];
+    let mut cols_sq = vec![0u32; w];
+    let add = |cols: &mut [u32], cols_sq: &mut [u32], row: &[u8], sign: bool| {
+        for ((c, q), &v) in cols.iter_mut().zip(cols_sq.iter_mut()).zip(row) {
+            let v = u32::from(v);
+            if sign {
+                *c += v;
+                *q += v * v;
+            } else {
+                *c -= v;
+                *q -= v * v;
+            }
+        }
+    };
+    let mut out = Vec::new();
+    let mut rows = 0..0; // rows now summed in `cols`
+    for y in (0..=h - WINDOW).step_by(stride) {
+        if rows.end <= y {
+            // The next window shares no rows with the last (stride > 40).
+            cols.fill(0);
+            cols_sq.fill(0);
+            rows = y..y;
+        }
+        while rows.start < y {
+            add(&mut cols, &mut cols_sq, &plane[rows.start * w..][..w], false);
+            rows.start += 1;
+        }
+        while rows.end < y + WINDOW {
+            add(&mut cols, &mut cols_sq, &plane[rows.end * w..][..w], true);
+            rows.end += 1;
+        }
         let (mut s, mut q) = (0u32, 0u32);
-        for x in 0..w {
-            let v = u32::from(src[x]);
-            s = s.wrapping_add(v);
-            q = q.wrapping_add(v * v);
-            row[x + 1] = above[x + 1].wrapping_add(s);
-            row_q[x + 1] = above_q[x + 1].wrapping_add(q);
+        let (mut from, mut to) = (0, 0); // columns summed in (s, q)
+        for x in (0..=w - WINDOW).step_by(stride) {
+            if to <= x {
+                (s, q, from, to) = (0, 0, x, x);
+            }
+            while from < x {
+                s -= cols[from];
+                q -= cols_sq[from];
+                from += 1;
+            }
+            while to < x + WINDOW {
+                s += cols[to];
+                q += cols_sq[to];
+                to += 1;
+            }
+            out.push((s, q));
         }
     }
-    (sums, squares)
+    out
 }
 
 /// Bilinear interpolation at `x·sw/dw`, `y·sh/dh` (each output pixel's
@@ -743,7 +780,7 @@ const TABLE: usize = WINDOW + 1;
 /// where `dy < 0`, then vertical gradient `dy` and its magnitude where
 /// `dx ≥ 0` and where `dx < 0`. Gradients are central differences, doubled
 /// one-sided differences on the border.
-fn gradient_integral(p: &[u8; WINDOW * WINDOW]) -> Vec<[i32; CHANNELS]> {
+fn gradient_integral(p: &[u8; WINDOW * WINDOW], table: &mut [[i32; CHANNELS]]) {
     let n = WINDOW;
     let mut dx = [0i32; WINDOW * WINDOW];
     let mut dy = [0i32; WINDOW * WINDOW];
@@ -765,7 +802,7 @@ fn gradient_integral(p: &[u8; WINDOW * WINDOW]) -> Vec<[i32; CHANNELS]> {
             *o = (i32::from(v) - i32::from(u)) * k;
         }
     }
-    let mut table = vec![[0i32; CHANNELS]; TABLE * TABLE];
+    // The first row and column stay zero; the rest is overwritten.
     for y in 0..n {
         let mut run = [0i32; CHANNELS];
         for x in 0..n {
@@ -782,7 +819,6 @@ fn gradient_integral(p: &[u8; WINDOW * WINDOW]) -> Vec<[i32; CHANNELS]> {
             }
         }
     }
-    table
 }
 
 /// A feature's 2×2 cells' channel sums, cells in reading order.
@@ -805,8 +841,22 @@ fn cell_sums(table: &[[i32; CHANNELS]], p: &Patch) -> [i32; FEATURE_DIM] {
 /// `iou` (intersection over union, in whole pixels). `windows` is left sorted.
 fn suppress_summing(windows: &mut [Window], iou: f32) -> Vec<Window> {
     windows.sort_by(|a, b| b.score.partial_cmp(&a.score).unwrap_or(std::cmp::Ordering::Equal));
+    // Candidates by left edge: a window overlapping `a` by more than `iou`
+    // has an area within a factor `iou` of a's (intersection ≤ the smaller
+    // area, union ≥ the larger), so its side is under side_a / √iou and its
+    // left edge lies in (x_a − side_a / √iou, x_a + side_a).
+    let mut by_x: Vec<(i32, usize)> = windows.iter().enumerate().map(|(i, w)| (w.x, i)).collect();
+    by_x.sort_unstable();
+    let reach = |side: i32| -> i32 {
+        if iou > 0.0 {
+            (side.max(0) as f32 / iou.sqrt()).ceil() as i32 + 2
+        } else {
+            i32::MAX / 4
+        }
+    };
     let mut merged = vec![false; windows.len()];
     let mut kept = Vec::new();
+    let mut near = Vec::new();
     for i in 0..windows.len() {
         if merged[i] {
             continue;
@@ -815,11 +865,13 @@ fn suppress_summing(windows: &mut [Window], iou: f32) -> Vec<Window> {
         let a = windows[i];
         let area_a = (a.side.max(0) as u32).wrapping_mul(a.side.max(0) as u32) as f32;
         let (ax2, ay2) = (a.x + a.side - 1, a.y + a.side - 1);
+        let lo = by_x.partition_point(|&(x, _)| x <= a.x.saturating_sub(reach(a.side)));
+        let hi = by_x.partition_point(|&(x, _)| x <= ax2);
+        near.clear();
+        near.extend(by_x[lo..hi].iter().map(|&(_, j)| j).filter(|&j| j > i && !merged[j]));
+        near.sort_unstable();
         let mut score = a.score;
-        for j in i + 1..windows.len() {
-            if merged[j] {
-                continue;
-            }
+        for &j in &near {
             let b = windows[j];
             let ix = a.x.max(b.x);
             let iy = a.y.max(b.y);
@@ -877,23 +929,24 @@ mod tests {
 
     #[test]
     fn window_statistics_match_a_direct_sum() {
-        let (w, h) = (57, 49);
-        let p = plane(w, h, 9);
-        let (sums, squares) = integrals(&p, w, h);
-        let iw = w + 1;
-        for (x, y) in [(0, 0), (17, 0), (0, 9), (17, 9)] {
-            let (mut s, mut q) = (0u32, 0u32);
-            for j in 0..WINDOW {
-                for i in 0..WINDOW {
-                    let v = u32::from(p[(y + j) * w + x + i]);
-                    s += v;
-                    q += v * v;
+        for (w, h, stride) in [(57, 49, 5), (40, 40, 1), (95, 61, 17), (80, 90, 50)] {
+            let p = plane(w, h, 9);
+            let got = window_sums(&p, w, h, stride);
+            let mut want = Vec::new();
+            for y in (0..=h - WINDOW).step_by(stride) {
+                for x in (0..=w - WINDOW).step_by(stride) {
+                    let (mut s, mut q) = (0u32, 0u32);
+                    for j in 0..WINDOW {
+                        for i in 0..WINDOW {
+                            let v = u32::from(p[(y + j) * w + x + i]);
+                            s += v;
+                            q += v * v;
+                        }
+                    }
+                    want.push((s, q));
                 }
             }
-            let at = |t: &[u32]| {
-                t[(y + WINDOW) * iw + x + WINDOW].wrapping_sub(t[(y + WINDOW) * iw + x]).wrapping_sub(t[y * iw + x + WINDOW]).wrapping_add(t[y * iw + x])
-            };
-            assert_eq!((at(&sums), at(&squares)), (s, q));
+            assert_eq!(got, want, "{w}×{h} at stride {stride}");
         }
     }
 
@@ -901,7 +954,8 @@ mod tests {
     fn gradient_cells_match_a_direct_sum() {
         let p = plane(WINDOW, WINDOW, 5);
         let patch: [u8; WINDOW * WINDOW] = p.try_into().unwrap();
-        let table = gradient_integral(&patch);
+        let mut table = vec![[0i32; CHANNELS]; TABLE * TABLE];
+        gradient_integral(&patch, &mut table);
         let g = |x: usize, y: usize| -> (i32, i32) {
             let v = |x: usize, y: usize| i32::from(patch[y * WINDOW + x]);
             let dx = if x == 0 { 2 * (v(1, y) - v(0, y)) } else if x == WINDOW - 1 { 2 * (v(x, y) - v(x - 1, y)) } else { v(x + 1, y) - v(x - 1, y) };
@@ -976,6 +1030,51 @@ mod tests {
     }
 
     #[test]
+    fn merging_matches_a_scan_of_all_pairs() {
+        // Windows of many sizes and places, some with equal scores.
+        let mut s = 7u32;
+        let mut next = |m: u32| {
+            s = s.wrapping_mul(1103515245).wrapping_add(12345);
+            (s >> 8) % m
+        };
+        let windows: Vec<Window> = (0..400)
+            .map(|_| {
+                let side = 40 + next(200) as i32;
+                Window { x: next(600) as i32 - 50, y: next(400) as i32 - 50, side, score: f64::from(next(50)) / 7.0 }
+            })
+            .collect();
+        for iou in [0.3, 0.8, 0.05] {
+            let mut sorted = windows.clone();
+            let got = suppress_summing(&mut sorted, iou);
+            let mut merged = vec![false; sorted.len()];
+            let mut want = Vec::new();
+            for i in 0..sorted.len() {
+                if merged[i] {
+                    continue;
+                }
+                let a = sorted[i];
+                let mut score = a.score;
+                for j in i + 1..sorted.len() {
+                    let b = sorted[j];
+                    let iw = (a.x + a.side - 1).min(b.x + b.side - 1) - a.x.max(b.x) + 1;
+                    let ih = (a.y + a.side - 1).min(b.y + b.side - 1) - a.y.max(b.y) + 1;
+                    if merged[j] || iw <= 0 || ih <= 0 {
+                        continue;
+                    }
+                    let (aa, ab, inter) = ((a.side * a.side) as f32, (b.side * b.side) as f32, (iw * ih) as f32);
+                    if inter / (aa + ab - inter) > iou {
+                        merged[j] = true;
+                        score += b.score;
+                    }
+                }
+                want.push(Window { score, ..a });
+            }
+            assert_eq!(got, want, "iou {iou}");
+            assert!(got.len() < windows.len());
+        }
+    }
+
+    #[test]
     fn merging_sums_the_scores_of_overlapping_windows() {
         let mut w = vec![
             Window { x: 0, y: 0, side: 40, score: 1.0 },
@@ -1043,6 +1142,6 @@ mod probe {
     fn print_structure() {
         let c = super::Cascade::parse(include_bytes!("../weights/seeta_fd_frontal_v1.0.bin")).unwrap();
         for l in &c.first { eprintln!("lab {} weak", l.points.len()); }
-        for (i, h) in c.later.iter().enumerate() { for g in h { eprintln!("h{} sources {:?}", i+1, g.sources); for s in &g.stages { eprintln!("  mlp feats {} layers {:?}", s.patches.len(), s.layers.iter().map(|l| (l.inputs, l.outputs)).collect::<Vec<_>>()); } } }
+        for (i, h) in c.later.iter().enumerate() { for g in h { eprintln!("h{} sources {:?}", i+1, g.sources); for s in &g.stages { eprintln!("  patches {:?}", s.patches); eprintln!("  mlp feats {} layers {:?}", s.patches.len(), s.layers.iter().map(|l| (l.inputs, l.outputs)).collect::<Vec<_>>()); } } }
     }
 }
