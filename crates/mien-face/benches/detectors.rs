@@ -2,9 +2,8 @@
 //! bundled samples: the 512×512 astronaut portrait and the Solvay group photo
 //! resized to 1920×1280 (29 faces of about 45 px). Each detector runs as
 //! `mien` runs it (minimum face 40 px, pyramid 0.7, stride 5; tiny input
-//! 320), and the cascade with its pyramid split over two threads
-//! (`split_pyramid`, stride 4: the split loses a Solvay face at 5).
-//! Threads: the tiny detector on rayon's default pool.
+//! 320). Threads: the cascade's own (up to 4), the tiny detector on rayon's
+//! default pool.
 //!
 //! ```text
 //! cargo bench -p mien-face --bench detectors
@@ -37,15 +36,6 @@ fn detectors(c: &mut Criterion) {
         group.bench_function(format!("{detector}_1920x1280"), |b| b.iter(|| det.detect(&big, &o).unwrap()));
         group.bench_function(format!("{detector}_astronaut_512"), |b| b.iter(|| det.detect(&astronaut, &o).unwrap()));
     }
-    let split =
-        DetectOptions { min_size: 40, pyramid_step: 0.7, window_step: 4, ..Default::default() };
-    let split_seeta = DetectOptions { detector: Detector::Seeta, ..split };
-    eprintln!(
-        "seeta split: {} faces in the 1920×1280 Solvay photo",
-        det.detect(&big, &split_seeta).unwrap().faces.len()
-    );
-    group.bench_function("seeta_split_1920x1280", |b| b.iter(|| det.detect(&big, &split_seeta).unwrap()));
-    group.bench_function("seeta_split_astronaut_512", |b| b.iter(|| det.detect(&astronaut, &split_seeta).unwrap()));
     group.finish();
 }
 

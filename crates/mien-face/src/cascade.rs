@@ -34,6 +34,9 @@
 //! - pyramid levels, and the windows of each later stage, are shared out
 //!   over threads; results are put back in the order one thread makes them.
 
+// `!(a > b)` on floats: a NaN score or statistic rejects, as in SeetaFace.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{Error, Result};
@@ -145,10 +148,7 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn take4(&mut self) -> Result<[u8; 4]> {
-        let b = self
-            .bytes
-            .get(self.at..self.at + 4)
-            .ok_or_else(|| bad(format!("ends early, at byte {}", self.at)))?;
+        let b = self.bytes.get(self.at..self.at + 4).ok_or_else(|| bad(format!("ends early, at byte {}", self.at)))?;
         self.at += 4;
         Ok([b[0], b[1], b[2], b[3]])
     }
@@ -231,7 +231,9 @@ impl Cascade {
                 // A negative count (the first hierarchy's) means none.
                 let n_src = match r.int()? {
                     n if n <= 0 => 0,
-                    n => usize::try_from(n).ok().filter(|&n| n <= 64).ok_or_else(|| bad(format!("source count {n}")))?,
+                    n => {
+                        usize::try_from(n).ok().filter(|&n| n <= 64).ok_or_else(|| bad(format!("source count {n}")))?
+                    }
                 };
                 let sources = (0..n_src).map(|_| r.count("source", 63)).collect::<Result<Vec<_>>>()?;
                 if level == 0 {
@@ -286,7 +288,6 @@ impl Cascade {
             s *= scan.pyramid_step;
         }
 
-        let t0 = std::time::Instant::now();
         // First stage, level by level, the largest first to whichever thread is free.
         let next = AtomicUsize::new(0);
         let work = || {
@@ -318,7 +319,6 @@ impl Cascade {
             }
         }
 
-        if std::env::var_os("MIEN_PROBE").is_some() { eprintln!("first: {:?} {:?}", lists.iter().map(|l| l.len()).collect::<Vec<_>>(), t0.elapsed()); }
         let mut merged: Vec<Vec<Window>> = lists.iter_mut().map(|l| suppress_summing(l, 0.8)).collect();
         let mut current: Vec<Vec<Window>> = vec![Vec::new(); self.first.len()];
         let n_later = self.later.len();
@@ -328,9 +328,7 @@ impl Cascade {
                 let r = g.sources[0];
                 current[r] = g.sources.iter().flat_map(|&k| merged[k].iter().copied()).collect();
                 for (k, stage) in g.stages.iter().enumerate() {
-                    let before = current[r].len();
                     current[r] = self.judge(stage, plane, w, h, &current[r], threads);
-                    if std::env::var_os("MIEN_PROBE").is_some() { eprintln!("stage {li}.{k}: {before} -> {} {:?}", current[r].len(), t0.elapsed()); }
                     if k + 1 < g.stages.len() {
                         merged[r] = suppress_summing(&mut current[r], 0.8);
                         current[r] = merged[r].clone();
@@ -353,7 +351,16 @@ impl Cascade {
     /// The first stage on one pyramid level: its windows per first-stage
     /// classifier, mapped to plane pixels.
     #[allow(clippy::too_many_arguments)]
-    fn scan_level(&self, plane: &[u8], w: usize, h: usize, s: f32, lw: usize, lh: usize, stride: usize) -> Vec<Vec<Window>> {
+    fn scan_level(
+        &self,
+        plane: &[u8],
+        w: usize,
+        h: usize,
+        s: f32,
+        lw: usize,
+        lh: usize,
+        stride: usize,
+    ) -> Vec<Vec<Window>> {
         let mut found = vec![Vec::new(); self.first.len()];
         if lw < WINDOW || lh < WINDOW {
             return found;
@@ -828,7 +835,8 @@ fn cell_sums(table: &[[i32; CHANNELS]], p: &Patch) -> [i32; FEATURE_DIM] {
     for (i, cell) in out.chunks_exact_mut(CHANNELS).enumerate() {
         let (x0, y0) = (p.x + (i % 2) * cw, p.y + (i / 2) * ch);
         let (x1, y1) = (x0 + cw, y0 + ch);
-        let (a, b, c, d) = (&table[y0 * TABLE + x0], &table[y0 * TABLE + x1], &table[y1 * TABLE + x0], &table[y1 * TABLE + x1]);
+        let (a, b, c, d) =
+            (&table[y0 * TABLE + x0], &table[y0 * TABLE + x1], &table[y1 * TABLE + x0], &table[y1 * TABLE + x1]);
         for k in 0..CHANNELS {
             cell[k] = d[k] - b[k] - c[k] + a[k];
         }
@@ -916,12 +924,15 @@ mod tests {
         let (w, h) = (23, 17);
         let p = plane(w, h, 3);
         let codes = lab_codes(&p, w, h);
-        let block = |x: usize, y: usize| -> u32 { (0..3).flat_map(|j| (0..3).map(move |i| (i, j))).map(|(i, j)| u32::from(p[(y + j) * w + x + i])).sum() };
+        let block = |x: usize, y: usize| -> u32 {
+            (0..3).flat_map(|j| (0..3).map(move |i| (i, j))).map(|(i, j)| u32::from(p[(y + j) * w + x + i])).sum()
+        };
         for y in 0..=h - 9 {
             for x in 0..=w - 9 {
                 let c = block(x + 3, y + 3);
                 let order = [(0, 0, 7), (3, 0, 6), (6, 0, 5), (0, 3, 4), (6, 3, 3), (0, 6, 2), (3, 6, 1), (6, 6, 0)];
-                let want = order.iter().fold(0u8, |acc, &(dx, dy, bit)| acc | (u8::from(c >= block(x + dx, y + dy)) << bit));
+                let want =
+                    order.iter().fold(0u8, |acc, &(dx, dy, bit)| acc | (u8::from(c >= block(x + dx, y + dy)) << bit));
                 assert_eq!(codes[y * w + x], want, "code at ({x}, {y})");
             }
         }
@@ -958,8 +969,20 @@ mod tests {
         gradient_integral(&patch, &mut table);
         let g = |x: usize, y: usize| -> (i32, i32) {
             let v = |x: usize, y: usize| i32::from(patch[y * WINDOW + x]);
-            let dx = if x == 0 { 2 * (v(1, y) - v(0, y)) } else if x == WINDOW - 1 { 2 * (v(x, y) - v(x - 1, y)) } else { v(x + 1, y) - v(x - 1, y) };
-            let dy = if y == 0 { 2 * (v(x, 1) - v(x, 0)) } else if y == WINDOW - 1 { 2 * (v(x, y) - v(x, y - 1)) } else { v(x, y + 1) - v(x, y - 1) };
+            let dx = if x == 0 {
+                2 * (v(1, y) - v(0, y))
+            } else if x == WINDOW - 1 {
+                2 * (v(x, y) - v(x - 1, y))
+            } else {
+                v(x + 1, y) - v(x - 1, y)
+            };
+            let dy = if y == 0 {
+                2 * (v(x, 1) - v(x, 0))
+            } else if y == WINDOW - 1 {
+                2 * (v(x, y) - v(x, y - 1))
+            } else {
+                v(x, y + 1) - v(x, y - 1)
+            };
             (dx, dy)
         };
         for p in feature_pool().iter().step_by(7) {
@@ -1000,7 +1023,8 @@ mod tests {
             let layer = Layer { inputs, outputs, weights: t.clone(), bias: bias.clone(), logistic };
             let got = layer.forward(&input);
             for o in 0..outputs {
-                let sum: f32 = input.iter().zip(&weights[o * inputs..][..inputs]).map(|(a, b)| a * b).sum::<f32>() + bias[o];
+                let sum: f32 =
+                    input.iter().zip(&weights[o * inputs..][..inputs]).map(|(a, b)| a * b).sum::<f32>() + bias[o];
                 let want = if logistic { 1.0 / (1.0 + (-sum).exp()) } else { sum.max(0.0) };
                 assert_eq!(got[o].to_bits(), want.to_bits(), "output {o}");
             }
@@ -1133,15 +1157,5 @@ mod tests {
         assert_eq!(point_bilinear(&src, 8, 2, 4, 1), vec![0, 20, 40, 60]);
         // Half-way samples interpolate (and truncate, as the cascade does).
         assert_eq!(point_bilinear(&[0, 5, 0, 5], 2, 2, 3, 2)[1], 3);
-    }
-
-}
-#[cfg(test)]
-mod probe {
-    #[test]
-    fn print_structure() {
-        let c = super::Cascade::parse(include_bytes!("../weights/seeta_fd_frontal_v1.0.bin")).unwrap();
-        for l in &c.first { eprintln!("lab {} weak", l.points.len()); }
-        for (i, h) in c.later.iter().enumerate() { for g in h { eprintln!("h{} sources {:?}", i+1, g.sources); for s in &g.stages { eprintln!("  patches {:?}", s.patches); eprintln!("  mlp feats {} layers {:?}", s.patches.len(), s.layers.iter().map(|l| (l.inputs, l.outputs)).collect::<Vec<_>>()); } } }
     }
 }

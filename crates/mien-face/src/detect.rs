@@ -411,15 +411,28 @@ impl FaceDetector {
     /// One cascade run over a grey plane: boxes in that plane's pixels.
     /// `max_face` > 0 stops the pyramid at faces of that size; the work is
     /// shared over `threads`.
-    fn run_cascade(&self, plane: &[u8], w: usize, h: usize, max_face: u32, options: &DetectOptions, threads: usize) -> Vec<FaceBox> {
-        let scan =
-            Scan { max_face, pyramid_step: options.pyramid_step, stride: options.window_step as usize, threads };
+    fn run_cascade(
+        &self,
+        plane: &[u8],
+        w: usize,
+        h: usize,
+        max_face: u32,
+        options: &DetectOptions,
+        threads: usize,
+    ) -> Vec<FaceBox> {
+        let scan = Scan { max_face, pyramid_step: options.pyramid_step, stride: options.window_step as usize, threads };
         // Every box with a positive score comes back: the caller applies
         // the threshold after mapping and merging.
         self.cascade
             .detect(plane, w, h, &scan)
             .iter()
-            .map(|b| FaceBox { x: b.x as f32, y: b.y as f32, w: b.side as f32, h: b.side as f32, score: b.score as f32 })
+            .map(|b| FaceBox {
+                x: b.x as f32,
+                y: b.y as f32,
+                w: b.side as f32,
+                h: b.side as f32,
+                score: b.score as f32,
+            })
             .collect()
     }
 
@@ -550,25 +563,42 @@ fn area_shrink(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize) -> Vec<u8
         (a, b)
     };
     // Column sums over each output row's source rows, then sums of those
-    // over each output pixel's source columns.
+    // over each output pixel's source columns; large images in two halves
+    // on two threads.
     let cols: Vec<(usize, usize)> = (0..dw).map(|x| span(x, fx, sw)).collect();
-    let mut sums = vec![0u32; sw];
-    let mut out = Vec::with_capacity(dw * dh);
-    for y in 0..dh {
-        let (y0, y1) = span(y, fy, sh);
-        sums.fill(0);
-        for row in src[y0 * sw..y1 * sw].chunks_exact(sw) {
-            for (s, &v) in sums.iter_mut().zip(row) {
-                *s += u32::from(v);
+    let rows = |range: std::ops::Range<usize>| -> Vec<u8> {
+        let mut sums = vec![0u32; sw];
+        let mut out = Vec::with_capacity(dw * range.len());
+        for y in range {
+            let (y0, y1) = span(y, fy, sh);
+            sums.fill(0);
+            for row in src[y0 * sw..y1 * sw].chunks_exact(sw) {
+                for (s, &v) in sums.iter_mut().zip(row) {
+                    *s += u32::from(v);
+                }
+            }
+            for &(x0, x1) in &cols {
+                let sum: u32 = sums[x0..x1].iter().sum();
+                let n = ((y1 - y0) * (x1 - x0)) as u32;
+                out.push(((sum + n / 2) / n) as u8);
             }
         }
-        for &(x0, x1) in &cols {
-            let sum: u32 = sums[x0..x1].iter().sum();
-            let n = ((y1 - y0) * (x1 - x0)) as u32;
-            out.push(((sum + n / 2) / n) as u8);
-        }
+        out
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || sw * sh < 1 << 20 {
+        return rows(0..dh);
     }
-    out
+    let half = dh / 2;
+    std::thread::scope(|scope| {
+        let second = scope.spawn(|| rows(half..dh));
+        let mut out = rows(0..half);
+        match second.join() {
+            Ok(rest) => out.extend(rest),
+            Err(_) => out.extend(rows(half..dh)),
+        }
+        out
+    })
 }
 
 #[cfg(test)]
@@ -630,20 +660,24 @@ mod tests {
         let src = [0u8, 10, 20, 30, 40, 50, 60, 70];
         assert_eq!(area_shrink(&src, 4, 2, 2, 1), vec![25, 45]);
         // Against a direct mean over each output pixel's source span.
-        let (sw, sh, dw, dh) = (37, 23, 15, 11);
-        let src: Vec<u8> = (0..sw * sh).map(|i| ((i * 7919) % 251) as u8).collect();
-        let span = |d: usize, f: f64, n: usize| {
-            let a = ((d as f64 * f).floor() as usize).min(n - 1);
-            (a, (((d + 1) as f64 * f).ceil() as usize).clamp(a + 1, n))
-        };
-        let got = area_shrink(&src, sw, sh, dw, dh);
-        for y in 0..dh {
-            for x in 0..dw {
-                let (y0, y1) = span(y, sh as f64 / dh as f64, sh);
-                let (x0, x1) = span(x, sw as f64 / dw as f64, sw);
-                let sum: u32 = (y0..y1).flat_map(|j| (x0..x1).map(move |i| (i, j))).map(|(i, j)| u32::from(src[j * sw + i])).sum();
-                let n = ((y1 - y0) * (x1 - x0)) as u32;
-                assert_eq!(got[y * dw + x], ((sum + n / 2) / n) as u8, "({x}, {y})");
+        for (sw, sh, dw, dh) in [(37, 23, 15, 11), (1030, 1100, 601, 403)] {
+            let src: Vec<u8> = (0..sw * sh).map(|i| ((i * 7919) % 251) as u8).collect();
+            let span = |d: usize, f: f64, n: usize| {
+                let a = ((d as f64 * f).floor() as usize).min(n - 1);
+                (a, (((d + 1) as f64 * f).ceil() as usize).clamp(a + 1, n))
+            };
+            let got = area_shrink(&src, sw, sh, dw, dh);
+            for y in 0..dh {
+                for x in 0..dw {
+                    let (y0, y1) = span(y, sh as f64 / dh as f64, sh);
+                    let (x0, x1) = span(x, sw as f64 / dw as f64, sw);
+                    let sum: u32 = (y0..y1)
+                        .flat_map(|j| (x0..x1).map(move |i| (i, j)))
+                        .map(|(i, j)| u32::from(src[j * sw + i]))
+                        .sum();
+                    let n = ((y1 - y0) * (x1 - x0)) as u32;
+                    assert_eq!(got[y * dw + x], ((sum + n / 2) / n) as u8, "({x}, {y})");
+                }
             }
         }
     }

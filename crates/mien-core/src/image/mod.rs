@@ -168,9 +168,7 @@ impl Image<u8> {
         }
         let n = self.width * self.height;
         let (r, g, b) = (self.plane(0), self.plane(1), self.plane(2));
-        let data = (0..n)
-            .map(|i| (0.299 * r[i] as f32 + 0.587 * g[i] as f32 + 0.114 * b[i] as f32).round().clamp(0.0, 255.0) as u8)
-            .collect();
+        let data = (0..n).map(|i| grey_level(r[i], g[i], b[i])).collect();
         Image { width: self.width, height: self.height, channels: 1, data }
     }
     /// Replicates a grey plane into three; RGB images are returned as they are.
@@ -203,6 +201,32 @@ impl Image<f32> {
             height: self.height,
             channels: self.channels,
             data: self.data.iter().map(|&v| v.round().clamp(0.0, 255.0) as u8).collect(),
+        }
+    }
+}
+
+/// Rec. 601 luma of one pixel, rounded half away from zero: the value of
+/// `(0.299 r + 0.587 g + 0.114 b).round()` in `f32`, computed without the
+/// `round` library call (the sum is never negative, and its fractional part
+/// is exact).
+#[inline]
+fn grey_level(r: u8, g: u8, b: u8) -> u8 {
+    let v = 0.299 * f32::from(r) + 0.587 * f32::from(g) + 0.114 * f32::from(b);
+    let whole = v as u32;
+    (whole + u32::from(v - whole as f32 >= 0.5)).min(255) as u8
+}
+
+#[cfg(test)]
+mod grey_tests {
+    #[test]
+    fn grey_level_rounds_as_round_does() {
+        for r in (0..=255u8).step_by(3).chain([254, 255]) {
+            for g in (0..=255u8).step_by(5).chain([254, 255]) {
+                for b in 0..=255u8 {
+                    let v = 0.299 * r as f32 + 0.587 * g as f32 + 0.114 * b as f32;
+                    assert_eq!(super::grey_level(r, g, b), v.round().clamp(0.0, 255.0) as u8, "({r}, {g}, {b})");
+                }
+            }
         }
     }
 }
