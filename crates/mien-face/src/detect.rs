@@ -1,4 +1,4 @@
-//! Face detection with the SeetaFace funnel-structured cascade (`rustface`).
+//! Face detection with the SeetaFace funnel-structured cascade.
 //!
 //! The SeetaFace frontal model (BSD-2-Clause, `weights/LICENSE-seetaface`) is
 //! compiled into the binary, so detection needs no files at run time. The
@@ -21,8 +21,8 @@
 //! tiny detector only when the cascade finds nothing (a single tilted or
 //! turned face). Measured figures are in `BENCHMARKS.md`.
 //!
-//! The cascade is SeetaFace's, computed here ([`crate::cascade`]) with its
-//! pyramid levels and later stages shared over up to [`MAX_THREADS`]
+//! The cascade is SeetaFace's, computed in this crate (module `cascade`)
+//! with its pyramid levels and later stages shared over up to four
 //! threads; its windows and scores equal those of the `rustface` port, bit
 //! for bit.
 

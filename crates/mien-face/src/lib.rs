@@ -1,4 +1,4 @@
-//! Faces for mien: detection (SeetaFace cascade via `rustface`), 68-point
+//! Faces for mien: detection (SeetaFace cascade, written here), 68-point
 //! landmarks and 7-class expression recognition (pure-Rust ports of
 //! face-api.js's landmark and expression networks), with the network weights
 //! compiled in so nothing is read from disk at run time.

@@ -151,9 +151,7 @@ pub const MIN_MIN_FACE: usize = 8;
 /// 5-pixel window stride (default 4) cut detection time on a 512×512
 /// portrait by about 40% and still find all 29 faces of the Solvay photo and
 /// exactly one face in each of the 213 JAFFE photos
-/// (`cargo run --release -p mien-face --example detect_settings`). The
-/// pyramid stays on one thread ([`DetectOptions::split_pyramid`] off): the
-/// split's boxes move every landmark-based figure.
+/// (`cargo run --release -p mien-face --example detect_settings`).
 pub fn detect_options(min_face: Option<usize>) -> DetectOptions {
     DetectOptions {
         min_size: min_face.unwrap_or(DEFAULT_MIN_FACE),
