@@ -282,10 +282,11 @@ impl Cascade {
         // The pyramid: scale 1, step, step², … while a window fits the face range.
         let min_scale = WINDOW as f32 / shortest as f32;
         let mut levels = Vec::new();
+        let step = scan.pyramid_step.clamp(0.01, 0.99);
         let mut s = 1.0f32;
         while s >= min_scale {
             levels.push((s, (w as f32 * s) as usize, (h as f32 * s) as usize));
-            s *= scan.pyramid_step;
+            s *= step;
         }
 
         // First stage, level by level, the largest first to whichever thread is free.
