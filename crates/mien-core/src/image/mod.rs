@@ -220,8 +220,8 @@ fn grey_level(r: u8, g: u8, b: u8) -> u8 {
 mod grey_tests {
     #[test]
     fn grey_level_rounds_as_round_does() {
-        for r in (0..=255u8).step_by(3).chain([254, 255]) {
-            for g in (0..=255u8).step_by(5).chain([254, 255]) {
+        for r in 0..=255u8 {
+            for g in 0..=255u8 {
                 for b in 0..=255u8 {
                     let v = 0.299 * r as f32 + 0.587 * g as f32 + 0.114 * b as f32;
                     assert_eq!(super::grey_level(r, g, b), v.round().clamp(0.0, 255.0) as u8, "({r}, {g}, {b})");
