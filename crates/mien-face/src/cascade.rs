@@ -595,11 +595,10 @@ impl Layer {
 }
 
 /// LAB codes of a `w`×`h` plane (row stride `w`), defined where a 9×9
-/// square fits (`x ≤ w − 9`, `y ≤ h − 9`; zero elsewhere). Bit 7…0: the
-/// centre block's sum is at least that of the block at top-left, top,
-/// top-right, left, right-middle… in the order 0x80 top-left, 0x40 top,
-/// 0x20 top-right, 0x10 left, 0x08 right, 0x04 bottom-left, 0x02 bottom,
-/// 0x01 bottom-right.
+/// square fits (`x ≤ w − 9`, `y ≤ h − 9`; zero elsewhere). Each bit is set
+/// when the centre 3×3 block's sum is at least that of one neighbouring
+/// block: 0x80 top-left, 0x40 top, 0x20 top-right, 0x10 left, 0x08 right,
+/// 0x04 bottom-left, 0x02 bottom, 0x01 bottom-right.
 fn lab_codes(plane: &[u8], w: usize, h: usize) -> Vec<u8> {
     let mut codes = vec![0u8; w * h];
     if w < LAB_SPAN || h < LAB_SPAN {
