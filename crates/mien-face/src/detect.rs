@@ -320,22 +320,22 @@ impl FaceDetector {
         // window was chosen for, and the search costs a third less.
         let coarse_step = DetectOptions { window_step: ROLL_STRIDE.max(options.window_step), ..*options };
         let coarse_step = &coarse_step;
-        let runs: Vec<Result<Vec<FaceBox>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = turns
-                .iter()
-                .map(|t| {
-                    let small = &small;
-                    scope.spawn(move || -> Result<Vec<FaceBox>> {
-                        let canvas = turn_grey(small, sw, sh, t, side);
-                        Ok(self.run_cascade(&canvas, side, side, max_face, coarse_step, 1))
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(Error::BadImage("a rolled-face search thread failed".into()))))
-                .collect()
-        });
+        let scan = |t: &crate::Similarity| -> Vec<FaceBox> {
+            let canvas = turn_grey(&small, sw, sh, t, side);
+            self.run_cascade(&canvas, side, side, max_face, coarse_step, 1)
+        };
+        // One thread per turn where there are threads; in turn otherwise.
+        let runs: Vec<Result<Vec<FaceBox>>> = if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = turns.iter().map(|t| scope.spawn(|| scan(t))).collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().map_err(|_| Error::BadImage("a rolled-face search thread failed".into())))
+                    .collect()
+            })
+        } else {
+            turns.iter().map(|t| Ok(scan(t))).collect()
+        };
         let mut rolled = Vec::new();
         for (t, run) in turns.iter().zip(runs) {
             let back = t.inverse()?;
