@@ -698,85 +698,80 @@ fn window_sums(plane: &[u8], w: usize, h: usize, stride: usize) -> Vec<(u32, u32
     out
 }
 
-/// Bilinear interpolation at `x·sw/dw`, `y·sh/dh` (each output pixel's
-/// corner; no smoothing), truncated to `u8`: the cascade's pyramid levels
-/// and window resizing.
-pub(crate) fn point_bilinear(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize) -> Vec<u8> {
-    let (fx, fy) = (sw as f64 / dw as f64, sh as f64 / dh as f64);
-    let cols: Vec<(usize, usize, f64)> = (0..dw)
-        .map(|x| {
-            let xs = fx * x as f64;
-            let x0 = (xs as usize).min(sw.saturating_sub(2));
-            (x0, (x0 + 1).min(sw - 1), xs - x0 as f64)
-        })
-        .collect();
+/// Where output sample `i` of `to` reads a line of `from` ≥ 2 samples: at
+/// `i·from/to`, between samples `x0` and `x0 + 1` with weight `wx` on the
+/// second (the corner of each output pixel, no smoothing).
+fn taps(from: usize, to: usize) -> impl Iterator<Item = (usize, f64)> {
+    let f = from as f64 / to as f64;
+    (0..to).map(move |i| {
+        let xs = f * i as f64;
+        let x0 = (xs as usize).min(from - 2);
+        (x0, xs - x0 as f64)
+    })
+}
+
+/// One output row of bilinear samples between source rows `r0` and `r1`
+/// (weight `wy` on `r1`), truncated to `u8`.
+fn blend_row(dst: &mut [u8], r0: &[u8], r1: &[u8], cols: &[(usize, f64)], wy: f64) {
+    for (d, &(x0, wx)) in dst.iter_mut().zip(cols) {
+        let top = (1.0 - wx) * f64::from(r0[x0]) + wx * f64::from(r0[x0 + 1]);
+        let bottom = (1.0 - wx) * f64::from(r1[x0]) + wx * f64::from(r1[x0 + 1]);
+        *d = ((1.0 - wy) * top + wy * bottom) as u8;
+    }
+}
+
+/// A `sw`×`sh` plane (both ≥ 2) resampled to `dw`×`dh` by [`taps`] and
+/// [`blend_row`]: the cascade's pyramid levels.
+fn point_bilinear(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize) -> Vec<u8> {
+    let cols: Vec<(usize, f64)> = taps(sw, dw).collect();
     let mut out = vec![0u8; dw * dh];
-    for (y, dst) in out.chunks_exact_mut(dw).enumerate() {
-        let ys = fy * y as f64;
-        let y0 = (ys as usize).min(sh.saturating_sub(2));
-        let wy = ys - y0 as f64;
-        let (r0, r1) = (&src[y0 * sw..][..sw], &src[(y0 + 1).min(sh - 1) * sw..][..sw]);
-        for (d, &(x0, x1, wx)) in dst.iter_mut().zip(&cols) {
-            let top = (1.0 - wx) * f64::from(r0[x0]) + wx * f64::from(r0[x1]);
-            let bottom = (1.0 - wx) * f64::from(r1[x0]) + wx * f64::from(r1[x1]);
-            *d = ((1.0 - wy) * top + wy * bottom) as u8;
-        }
+    for (dst, (y0, wy)) in out.chunks_exact_mut(dw).zip(taps(sh, dh)) {
+        blend_row(dst, &src[y0 * sw..][..sw], &src[(y0 + 1) * sw..][..sw], &cols, wy);
     }
     out
 }
 
-/// A window cut from the plane (zero outside it) and resized to 40×40.
+/// A window (side ≥ 2) cut from the plane, zero outside it, and resized
+/// to 40×40 as [`point_bilinear`] resizes (a plain copy at 40 px).
 fn window_patch(plane: &[u8], w: usize, h: usize, b: &Window) -> [u8; WINDOW * WINDOW] {
     let side = b.side as usize;
-    let at = |bx: usize, by: usize| -> u8 {
-        let (x, y) = (b.x as i64 + bx as i64, b.y as i64 + by as i64);
-        if x < 0 || y < 0 || x >= w as i64 || y >= h as i64 {
-            0
-        } else {
-            plane[y as usize * w + x as usize]
-        }
-    };
+    let (mut spare0, mut spare1) = (Vec::new(), Vec::new());
     let mut out = [0u8; WINDOW * WINDOW];
-    let inside = b.x >= 0 && b.y >= 0 && b.x as usize + side <= w && b.y as usize + side <= h;
     if side == WINDOW {
-        if inside {
-            for (y, dst) in out.chunks_exact_mut(WINDOW).enumerate() {
-                dst.copy_from_slice(&plane[(b.y as usize + y) * w + b.x as usize..][..WINDOW]);
-            }
-        } else {
-            for (i, o) in out.iter_mut().enumerate() {
-                *o = at(i % WINDOW, i / WINDOW);
-            }
+        for (y, dst) in out.chunks_exact_mut(WINDOW).enumerate() {
+            dst.copy_from_slice(window_row(plane, w, h, b, y, &mut spare0));
         }
         return out;
     }
-    let f = side as f64 / WINDOW as f64;
-    let cols: [(usize, f64); WINDOW] = std::array::from_fn(|x| {
-        let xs = f * x as f64;
-        let x0 = (xs as usize).min(side - 2);
-        (x0, xs - x0 as f64)
-    });
-    let blend = |d1: u8, d2: u8, d3: u8, d4: u8, wx: f64, wy: f64| -> u8 {
-        let (d1, d2, d3, d4) = (f64::from(d1), f64::from(d2), f64::from(d3), f64::from(d4));
-        ((1.0 - wy) * ((1.0 - wx) * d1 + wx * d2) + wy * ((1.0 - wx) * d3 + wx * d4)) as u8
-    };
-    for (y, dst) in out.chunks_exact_mut(WINDOW).enumerate() {
-        let ys = f * y as f64;
-        let y0 = (ys as usize).min(side - 2);
-        let wy = ys - y0 as f64;
-        if inside {
-            let top = &plane[(b.y as usize + y0) * w + b.x as usize..][..side];
-            let bottom = &plane[(b.y as usize + y0 + 1) * w + b.x as usize..][..side];
-            for (d, &(x0, wx)) in dst.iter_mut().zip(&cols) {
-                *d = blend(top[x0], top[x0 + 1], bottom[x0], bottom[x0 + 1], wx, wy);
-            }
-        } else {
-            for (d, &(x0, wx)) in dst.iter_mut().zip(&cols) {
-                *d = blend(at(x0, y0), at(x0 + 1, y0), at(x0, y0 + 1), at(x0 + 1, y0 + 1), wx, wy);
-            }
-        }
+    let mut cols = [(0usize, 0.0f64); WINDOW];
+    for (c, t) in cols.iter_mut().zip(taps(side, WINDOW)) {
+        *c = t;
+    }
+    for (dst, (y0, wy)) in out.chunks_exact_mut(WINDOW).zip(taps(side, WINDOW)) {
+        let r0 = window_row(plane, w, h, b, y0, &mut spare0);
+        let r1 = window_row(plane, w, h, b, y0 + 1, &mut spare1);
+        blend_row(dst, r0, r1, &cols, wy);
     }
     out
+}
+
+/// Row `y` of window `b` (`b.side` pixels): a slice of the plane where the
+/// row lies inside it, else `spare` filled with the visible part and zeros.
+fn window_row<'a>(plane: &'a [u8], w: usize, h: usize, b: &Window, y: usize, spare: &'a mut Vec<u8>) -> &'a [u8] {
+    let side = b.side as usize;
+    let (x0, y) = (i64::from(b.x), i64::from(b.y) + y as i64);
+    let on_plane = (0..h as i64).contains(&y);
+    if on_plane && x0 >= 0 && x0 as usize + side <= w {
+        return &plane[y as usize * w + x0 as usize..][..side];
+    }
+    spare.clear();
+    spare.resize(side, 0);
+    let (from, to) = (x0.clamp(0, w as i64), (x0 + side as i64).clamp(0, w as i64));
+    if on_plane && from < to {
+        let (from, to, at) = (from as usize, to as usize, (from - x0) as usize);
+        spare[at..at + to - from].copy_from_slice(&plane[y as usize * w + from..][..to - from]);
+    }
+    spare
 }
 
 /// Side of the gradient integral table (a zero first row and column).
@@ -935,6 +930,28 @@ mod tests {
                     order.iter().fold(0u8, |acc, &(dx, dy, bit)| acc | (u8::from(c >= block(x + dx, y + dy)) << bit));
                 assert_eq!(codes[y * w + x], want, "code at ({x}, {y})");
             }
+        }
+    }
+
+    #[test]
+    fn window_patches_read_zero_outside_the_plane() {
+        let (w, h) = (50, 45);
+        let p = plane(w, h, 4);
+        for b in [(-7, -5, 40), (20, 15, 40), (-10, 30, 61), (5, 3, 33), (30, -20, 2), (48, 40, 90)] {
+            let b = Window { x: b.0, y: b.1, side: b.2, score: 0.0 };
+            let side = b.side as usize;
+            // The window as rustface cuts it: a zero-padded copy, then resized.
+            let mut cut = vec![0u8; side * side];
+            for y in 0..side {
+                for x in 0..side {
+                    let (px, py) = (b.x + x as i32, b.y + y as i32);
+                    if (0..w as i32).contains(&px) && (0..h as i32).contains(&py) {
+                        cut[y * side + x] = p[py as usize * w + px as usize];
+                    }
+                }
+            }
+            let want = if side == WINDOW { cut } else { point_bilinear(&cut, side, side, WINDOW, WINDOW) };
+            assert_eq!(window_patch(&p, w, h, &b).to_vec(), want, "{b:?}");
         }
     }
 
