@@ -41,7 +41,7 @@ static SEETA_MODEL: &[u8] = include_bytes!("../weights/seeta_fd_frontal_v1.0.bin
 const MAX_THREADS: usize = 4;
 
 /// The cascade's fixed window size in pixels.
-const WINDOW: f32 = 40.0;
+const WINDOW: f32 = crate::cascade::WINDOW as f32;
 
 /// Rolls, in degrees, at which [`Detector::Auto`] looks again for faces the
 /// upright cascade missed, beside those it found. The cascade itself sees
@@ -325,7 +325,7 @@ impl FaceDetector {
             self.run_cascade(&canvas, side, side, max_face, coarse_step, 1)
         };
         // One thread per turn where there are threads; in turn otherwise.
-        let runs: Vec<Result<Vec<FaceBox>>> = if std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+        let runs: Vec<Result<Vec<FaceBox>>> = if threads() > 1 {
             std::thread::scope(|scope| {
                 let handles: Vec<_> = turns.iter().map(|t| scope.spawn(|| scan(t))).collect();
                 handles
@@ -455,9 +455,8 @@ impl FaceDetector {
         let scaled = resample_grey(grey.plane(0), width, height, dw, dh);
         let (sx, sy) = (width as f32 / dw as f32, height as f32 / dh as f32);
 
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS);
         let mut boxes: Vec<FaceBox> =
-            self.run_cascade(&scaled, dw, dh, 0, options, threads).iter().map(|b| scale_box(b, sx, sy)).collect();
+            self.run_cascade(&scaled, dw, dh, 0, options, threads()).iter().map(|b| scale_box(b, sx, sy)).collect();
         boxes.retain(|b| b.score >= options.score_threshold && b.w > 0.0 && b.h > 0.0);
         let boxes = suppress(&mut boxes, options.nms_iou);
         let min = options.min_size as f32;
@@ -484,6 +483,14 @@ fn shared_detector() -> Result<&'static FaceDetector> {
         .get_or_init(|| FaceDetector::new().ok())
         .as_ref()
         .ok_or_else(|| Error::CorruptWeights("built-in SeetaFace model does not parse".into()))
+}
+
+/// Threads detection shares its work over: rayon's global pool size (so
+/// `mien --threads` and `RAYON_NUM_THREADS` apply; it is read once, where
+/// the standard library's count reads the cgroup files on every call), at
+/// most [`MAX_THREADS`].
+fn threads() -> usize {
+    rayon::current_num_threads().clamp(1, MAX_THREADS)
 }
 
 /// The grey copy of a grey or RGB image.
@@ -585,18 +592,14 @@ fn area_shrink(src: &[u8], sw: usize, sh: usize, dw: usize, dh: usize) -> Vec<u8
         }
         out
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || sw * sh < 1 << 20 {
+    if threads() < 2 || sw * sh < 1 << 20 {
         return rows(0..dh);
     }
     let half = dh / 2;
     std::thread::scope(|scope| {
         let second = scope.spawn(|| rows(half..dh));
         let mut out = rows(0..half);
-        match second.join() {
-            Ok(rest) => out.extend(rest),
-            Err(_) => out.extend(rows(half..dh)),
-        }
+        out.extend(second.join().unwrap_or_else(|_| rows(half..dh)));
         out
     })
 }
