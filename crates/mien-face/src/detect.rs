@@ -485,12 +485,13 @@ fn shared_detector() -> Result<&'static FaceDetector> {
         .ok_or_else(|| Error::CorruptWeights("built-in SeetaFace model does not parse".into()))
 }
 
-/// Threads detection shares its work over: rayon's global pool size (so
-/// `mien --threads` and `RAYON_NUM_THREADS` apply; it is read once, where
-/// the standard library's count reads the cgroup files on every call), at
-/// most [`MAX_THREADS`].
+/// Threads detection shares its work over: the machine's, read once (the
+/// standard library reads the cgroup files on every call), at most
+/// [`MAX_THREADS`]. Not rayon's pool size: starting that pool costs a
+/// one-photo `mien edit` about 3 ms.
 fn threads() -> usize {
-    rayon::current_num_threads().clamp(1, MAX_THREADS)
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, MAX_THREADS))
 }
 
 /// The grey copy of a grey or RGB image.
